@@ -1,0 +1,47 @@
+//! The one error type every server function returns, serialisable across the wire.
+//!
+//! Internal causes never reach the browser: the server logs them with a reference id and the
+//! page shows only that id.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// An error a page can show. Messages are stable codes; the page translates them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in, or not allowed to see this.
+    #[error("FORBIDDEN")]
+    Forbidden,
+    /// The thing asked for does not exist (or is not visible to the caller).
+    #[error("NOT_FOUND")]
+    NotFound,
+    /// Something failed on the server; `reference` points to the server log entry.
+    #[error("INTERNAL (ref {reference})")]
+    Internal { reference: String },
+    /// The server function call itself failed (network, encoding, ...).
+    #[error("REQUEST_FAILED: {0}")]
+    Request(String),
+}
+
+impl AppError {
+    /// The stable code of this error, for the API and the UI's message lookup.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Forbidden => "FORBIDDEN",
+            AppError::NotFound => "NOT_FOUND",
+            AppError::Internal { .. } => "INTERNAL",
+            AppError::Request(_) => "REQUEST_FAILED",
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Request(value.to_string())
+    }
+}

@@ -1,0 +1,78 @@
+//! The frame around every page: header (brand, institution, navigation, language toggle),
+//! main area and footer.
+
+use crate::backend::ShellInfo;
+use crate::i18n::{set_lang, use_lang};
+use crate::AppError;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Header facts from the server (institution name, demo mode).
+#[leptos::server(prefix = "/api/sf", endpoint = "shell_info")]
+pub async fn get_shell_info() -> Result<ShellInfo, AppError> {
+    // Public: the institution's display name is shown on the sign-in page too.
+    crate::backend::backend()?.shell_info().await
+}
+
+/// The page frame.
+#[component]
+pub fn Shell(children: Children) -> impl IntoView {
+    let lang = use_lang();
+    let texts = move || lang.get().texts();
+    let info = Resource::new(|| (), |_| get_shell_info());
+
+    view! {
+        <header class="site-header">
+            <div class="container header-row">
+                <a class="brand" href="/">
+                    <span class="brand-mark" aria-hidden="true">"S"</span>
+                    <span class="brand-text">
+                        <strong>"SIGAP"</strong>
+                        <small>{move || texts().tagline}</small>
+                    </span>
+                </a>
+                <Suspense fallback=|| ()>
+                    {move || {
+                        info.get()
+                            .map(|r| match r {
+                                Ok(i) => {
+                                    let demo = i.demo;
+                                    let name = i.institution_name.clone();
+                                    view! {
+                                        <div class="institution" data-testid="institution">
+                                            {move || {
+                                                name.clone()
+                                                    .unwrap_or_else(|| texts().no_institution.to_string())
+                                            }}
+                                            <Show when=move || demo>
+                                                <span class="badge-demo">{move || texts().demo_badge}</span>
+                                            </Show>
+                                        </div>
+                                    }
+                                        .into_any()
+                                }
+                                Err(_) => ().into_any(),
+                            })
+                    }}
+                </Suspense>
+                <button
+                    type="button"
+                    class="lang-toggle"
+                    data-testid="lang-toggle"
+                    title=move || texts().toggle_title
+                    on:click=move |_| set_lang(lang.get_untracked().other())
+                >
+                    {move || texts().toggle_label}
+                </button>
+            </div>
+            <nav class="container nav" aria-label="Navigasi utama">
+                <A href="/" exact=true>{move || texts().nav_home}</A>
+                <A href="/status">{move || texts().nav_status}</A>
+            </nav>
+        </header>
+        <main class="container main">{children()}</main>
+        <footer class="site-footer">
+            <div class="container">{move || texts().footer}</div>
+        </footer>
+    }
+}

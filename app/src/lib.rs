@@ -1,0 +1,76 @@
+//! The SIGAP portal: Leptos components, routes and server functions, shared by the server
+//! (`ssr`: renders HTML, runs server functions) and the browser (`hydrate`).
+//!
+//! Pages reach server-side services only through the [`backend`] context, never directly.
+#![forbid(unsafe_code)]
+
+pub mod backend;
+pub mod error;
+pub mod i18n;
+pub mod layout;
+pub mod pages;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+pub use error::AppError;
+
+/// The HTML document around the app, rendered on the server only.
+///
+/// The CSP nonce for Leptos' inline scripts comes from the server's security-header middleware
+/// through the request's extensions, so the header and the page always agree.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos::nonce::Nonce;
+
+    let parts = use_context::<http::request::Parts>();
+    if let Some(nonce) = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<backend::CspNonce>())
+    {
+        provide_context(Nonce::from_value(nonce.0.clone()));
+    }
+    let lang = parts
+        .as_ref()
+        .map(|p| i18n::Lang::from_cookie_header(p.headers.get(http::header::COOKIE)))
+        .unwrap_or_default();
+    view! {
+        <!DOCTYPE html>
+        <html lang=lang.code()>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The portal: shell layout, language context and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    i18n::provide_lang();
+
+    view! {
+        <Stylesheet id="sigap" href="/pkg/sigap.css" />
+        <Title text="SIGAP" />
+        <Router>
+            <layout::Shell>
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::home::Home />
+                    <Route path=path!("/status") view=pages::status::Status />
+                </Routes>
+            </layout::Shell>
+        </Router>
+    }
+}

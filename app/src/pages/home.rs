@@ -1,0 +1,54 @@
+//! Beranda: what SIGAP is for and the rules every access follows.
+
+use crate::i18n::use_lang;
+use leptos::prelude::*;
+
+/// The home page.
+#[component]
+pub fn Home() -> impl IntoView {
+    let lang = use_lang();
+    let texts = move || lang.get().texts();
+    let show_elements = RwSignal::new(false);
+
+    view! {
+        <section class="hero">
+            <h1 data-testid="home-title">{move || texts().home_title}</h1>
+            <p class="lead">{move || texts().home_lead}</p>
+        </section>
+        <div class="cards">
+            <section class="card">
+                <h2>{move || texts().home_rules_title}</h2>
+                <ul class="rules">
+                    {move || {
+                        texts().home_rules.iter().map(|r| view! { <li>{*r}</li> }).collect_view()
+                    }}
+                </ul>
+            </section>
+            <section class="card">
+                <h2>{move || texts().home_elements_title}</h2>
+                <button
+                    type="button"
+                    class="button-secondary"
+                    data-testid="elements-toggle"
+                    aria-expanded=move || show_elements.get().to_string()
+                    on:click=move |_| show_elements.update(|s| *s = !*s)
+                >
+                    {move || {
+                        if show_elements.get() {
+                            texts().home_elements_toggle_hide
+                        } else {
+                            texts().home_elements_toggle_show
+                        }
+                    }}
+                </button>
+                <Show when=move || show_elements.get()>
+                    <ol class="elements" data-testid="elements-list">
+                        {move || {
+                            texts().elements.iter().map(|e| view! { <li>{*e}</li> }).collect_view()
+                        }}
+                    </ol>
+                </Show>
+            </section>
+        </div>
+    }
+}

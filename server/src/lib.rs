@@ -1,0 +1,178 @@
+//! SIGAP server: the `sigap` binary's library. Configuration, storage, the HTTP surface and
+//! start-up live here so integration tests can start a real server on a random port.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod portal;
+pub mod state;
+pub mod storage;
+pub mod telemetry;
+pub mod web;
+
+use crate::{config::Config, state::AppState, storage::Storage};
+use leptos::prelude::LeptosOptions;
+use std::{
+    future::Future,
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+use tokio::net::TcpListener;
+
+/// Why SIGAP could not start. Each message names what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    #[error("data directory {path}: {reason} (configuration key `data_dir` / SIGAP_DATA_DIR)")]
+    DataDir { path: PathBuf, reason: String },
+    #[error(
+        "site files not found at {path} (configuration key `site_root` / SIGAP_SITE_ROOT); \
+         build them with `cargo leptos build --release`"
+    )]
+    Site { path: PathBuf },
+    #[error("database: {0} (configuration key `database_url` / SIGAP_DATABASE_URL)")]
+    Storage(#[from] storage::StorageError),
+    #[error("cannot listen on {addr}: {source} (configuration key `bind` / SIGAP_BIND)")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Demo(String),
+}
+
+/// Checks that the data directory exists and that we can write in it.
+pub fn check_data_dir(path: &Path) -> Result<(), StartupError> {
+    let err = |reason: String| StartupError::DataDir {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot be read: {e}")))?;
+    if !meta.is_dir() {
+        return Err(err("is not a directory".into()));
+    }
+    let probe = path.join(format!(".sigap-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"ok").map_err(|e| err(format!("is not writable: {e}")))?;
+    std::fs::remove_file(&probe).map_err(|e| err(format!("is not writable: {e}")))?;
+    Ok(())
+}
+
+/// Checks that `cargo leptos build` output (the hydrate bundle) is present.
+pub fn check_site_root(path: &Path) -> Result<(), StartupError> {
+    if path.join("pkg").join("sigap.js").is_file() {
+        Ok(())
+    } else {
+        Err(StartupError::Site {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+/// Leptos' options from our configuration (no Cargo.toml needed at run time).
+pub fn leptos_options(config: &Config, addr: SocketAddr) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("sigap")
+        .site_root(config.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(addr)
+        .build()
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    addr: SocketAddr,
+    storage: Arc<dyn Storage>,
+}
+
+impl Application {
+    /// Connects storage (applying migrations), binds the listener and builds the router.
+    pub async fn build(config: Config, demo: bool) -> Result<Application, StartupError> {
+        let storage = storage::connect(&config.effective_database_url()).await?;
+        Self::build_with_storage(config, storage, demo).await
+    }
+
+    /// As [`Application::build`], with storage already connected (tests, demo seeding).
+    pub async fn build_with_storage(
+        config: Config,
+        storage: Arc<dyn Storage>,
+        demo: bool,
+    ) -> Result<Application, StartupError> {
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| StartupError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let state = AppState {
+            storage: storage.clone(),
+            leptos_options: leptos_options(&config, addr),
+            config: Arc::new(config),
+            demo,
+        };
+        Ok(Application {
+            listener,
+            router: web::router(state),
+            addr,
+            storage,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn storage(&self) -> Arc<dyn Storage> {
+        self.storage.clone()
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested, finishing in-flight requests");
+}
+
+/// Milliseconds since the Unix epoch, for stored timestamps.
+pub fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}

@@ -1,0 +1,22 @@
+//! The state every handler shares: storage, configuration and Leptos' options.
+
+use crate::{config::Config, storage::Storage};
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use std::sync::Arc;
+
+/// Shared by all handlers; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub config: Arc<Config>,
+    pub leptos_options: LeptosOptions,
+    /// `sigap demo`: synthetic data, simulator upstream.
+    pub demo: bool,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

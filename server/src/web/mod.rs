@@ -1,0 +1,56 @@
+//! The HTTP surface: the router (portal pages, server functions, health endpoints, static
+//! files) and the layers around it (security headers, compression, body limits, tracing).
+
+pub mod health;
+pub mod security;
+
+use crate::{portal::PortalBackend, state::AppState};
+use app::backend::BackendHandle;
+use axum::{
+    Router,
+    body::Body,
+    extract::{Request, State},
+    response::IntoResponse,
+    routing::get,
+};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use std::sync::Arc;
+use tower_http::{
+    compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer,
+};
+
+/// Largest request body accepted anywhere (server functions and API), in bytes.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// Builds the complete router for the given state.
+pub fn router(state: AppState) -> Router {
+    let handle = BackendHandle(Arc::new(PortalBackend::new(state.clone())));
+    let context = move || provide_context(handle.clone());
+    let routes = generate_route_list(app::App);
+    let options = state.leptos_options.clone();
+
+    let sf_context = context.clone();
+    let server_fns = move |_state: State<AppState>, req: Request<Body>| {
+        let ctx = sf_context.clone();
+        async move { handle_server_fns_with_context(ctx, req).await.into_response() }
+    };
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/api/sf/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = options.clone();
+            move || app::shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            context,
+            app::shell,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new().br(true).gzip(true))
+        .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,78 @@
+//! Security headers on every response: a per-request CSP nonce (shared with Leptos' inline
+//! scripts through the request extensions), framing, referrer, sniffing and caching rules.
+
+use app::backend::CspNonce;
+use axum::{extract::Request, middleware::Next, response::Response};
+use base64::Engine;
+use http::{HeaderValue, header};
+use rand::RngCore;
+use std::sync::Arc;
+
+/// Builds the Content-Security-Policy for one response: only our own origin, inline scripts
+/// only with the nonce, wasm compilation allowed (the hydrate bundle needs it).
+pub fn content_security_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+fn new_nonce() -> String {
+    let mut bytes = [0u8; 18];
+    rand::rng().fill_bytes(&mut bytes);
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// Static build output that may be revalidated from cache; everything else is `no-store`,
+/// since any page or API answer may carry personal data.
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.ico" || path.starts_with("/assets/")
+}
+
+/// The middleware: see the module doc.
+pub async fn security_headers(mut req: Request, next: Next) -> Response {
+    let nonce = new_nonce();
+    let path = req.uri().path().to_owned();
+    req.extensions_mut().insert(CspNonce(Arc::from(nonce.as_str())));
+    let mut res = next.run(req).await;
+    let cacheable = is_static_asset(&path) && res.status().is_success();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    let cache = if cacheable {
+        "no-cache"
+    } else {
+        "no-store"
+    };
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_differ_and_are_header_safe() {
+        let a = new_nonce();
+        let b = new_nonce();
+        assert_ne!(a, b);
+        assert!(HeaderValue::from_str(&content_security_policy(&a)).is_ok());
+    }
+
+    #[test]
+    fn only_build_output_is_cacheable() {
+        assert!(is_static_asset("/pkg/sigap.wasm"));
+        assert!(!is_static_asset("/"));
+        assert!(!is_static_asset("/api/sf/shell_info"));
+    }
+}

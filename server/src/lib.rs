@@ -9,6 +9,7 @@ pub mod portal;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod upstream;
 pub mod web;
 
 use crate::{config::Config, state::AppState, storage::Storage};

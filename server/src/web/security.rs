@@ -27,7 +27,7 @@ fn new_nonce() -> String {
 /// Static build output that may be revalidated from cache; everything else is `no-store`,
 /// since any page or API answer may carry personal data.
 fn is_static_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.ico" || path.starts_with("/assets/")
+    path.starts_with("/pkg/") || path == "/favicon.svg"
 }
 
 /// The middleware: see the module doc.

@@ -54,6 +54,9 @@ pub struct Config {
     pub site_root: PathBuf,
     #[serde(default)]
     pub institution: InstitutionSection,
+    /// The Dukcapil web service (`[upstream]`); see `upstream::UpstreamConfig`.
+    #[serde(default)]
+    pub upstream: crate::upstream::UpstreamConfig,
 }
 
 impl Default for Config {
@@ -65,6 +68,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             site_root: PathBuf::from("target/site"),
             institution: InstitutionSection::default(),
+            upstream: crate::upstream::UpstreamConfig::default(),
         }
     }
 }
@@ -118,12 +122,19 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         if let Some(url) = &self.database_url
-            && !(url.starts_with("sqlite:") || url.starts_with("postgres:") || url.starts_with("postgresql:"))
+            && !(url.starts_with("sqlite:")
+                || url.starts_with("postgres:")
+                || url.starts_with("postgresql:"))
         {
             return Err(ConfigError::Key {
                 key: "database_url".into(),
                 message: "must start with sqlite:// or postgres://".into(),
             });
+        }
+        if self.upstream.is_configured() {
+            self.upstream
+                .validate()
+                .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         }
         if let Some(code) = &self.institution.code
             && code.trim().is_empty()
@@ -228,7 +239,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -271,8 +285,7 @@ mod tests {
 
     #[test]
     fn bad_database_url_names_the_key() {
-        let err =
-            Config::load_from(None, env(&[("SIGAP_DATABASE_URL", "mysql://x")])).unwrap_err();
+        let err = Config::load_from(None, env(&[("SIGAP_DATABASE_URL", "mysql://x")])).unwrap_err();
         assert!(err.to_string().contains("database_url"), "{err}");
     }
 
@@ -281,13 +294,53 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("sigap-cfg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("sigap.toml");
-        std::fs::write(&file, "bind = \"127.0.0.1:4000\"\n[institution]\ncode = \"X-1\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "bind = \"127.0.0.1:4000\"\n[institution]\ncode = \"X-1\"\n",
+        )
+        .unwrap();
         let c = Config::load_from(Some(&file), env(&[])).unwrap();
         assert_eq!(c.bind.port(), 4000);
         assert_eq!(c.institution.code.as_deref(), Some("X-1"));
         let c = Config::load_from(Some(&file), env(&[("SIGAP_BIND", "127.0.0.1:5000")])).unwrap();
         assert_eq!(c.bind.port(), 5000);
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn upstream_section_from_env_is_validated() {
+        let err = Config::load_from(
+            None,
+            env(&[
+                (
+                    "SIGAP_UPSTREAM__BASE_URL",
+                    "https://10.0.0.1:8443/dukcapil/get_json",
+                ),
+                ("SIGAP_UPSTREAM__CONSUMER", "BPBD3313"),
+                ("SIGAP_UPSTREAM__USER_ID", "BPBD3313"),
+                ("SIGAP_UPSTREAM__PASSWORD", "rahasia-sintetis"),
+                ("SIGAP_UPSTREAM__IP_USER", "not-an-ip"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("upstream.ip_user"), "{err}");
+        let ok = Config::load_from(
+            None,
+            env(&[
+                (
+                    "SIGAP_UPSTREAM__BASE_URL",
+                    "https://10.0.0.1:8443/dukcapil/get_json",
+                ),
+                ("SIGAP_UPSTREAM__CONSUMER", "BPBD3313"),
+                ("SIGAP_UPSTREAM__USER_ID", "BPBD3313"),
+                ("SIGAP_UPSTREAM__PASSWORD", "rahasia-sintetis"),
+                ("SIGAP_UPSTREAM__IP_USER", "10.0.0.9"),
+                ("SIGAP_UPSTREAM__TOTAL_TIMEOUT_MS", "20000"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(ok.upstream.total_timeout_ms, 20_000);
+        assert!(!format!("{ok:?}").contains("rahasia-sintetis"));
     }
 
     #[test]

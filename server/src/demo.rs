@@ -35,9 +35,32 @@ pub fn prepare_config(mut config: Config) -> Result<Config, StartupError> {
     Ok(config)
 }
 
+/// Starts the Dukcapil simulator in-process on its own loopback port (demo seed, so
+/// `dukcapil-sim --export-sample N` lists residents it knows) and points `[upstream]` at it.
+pub async fn start_simulator(
+    config: &mut Config,
+) -> Result<(std::net::SocketAddr, dukcapil_sim::Simulator), StartupError> {
+    use dukcapil_sim::config as sim;
+    let (addr, simulator, _task) = dukcapil_sim::spawn(dukcapil_sim::SimConfig::default())
+        .await
+        .map_err(|e| StartupError::Demo(format!("cannot start the Dukcapil simulator: {e}")))?;
+    let up = &mut config.upstream;
+    up.base_url = Some(format!("http://{addr}/dukcapil/get_json"));
+    up.consumer = sim::DEMO_CONSUMER.into();
+    up.user_id = sim::DEMO_USER_ID.into();
+    up.password = Some(crate::upstream::UpstreamPassword::new(sim::DEMO_PASSWORD));
+    up.password_file = None;
+    up.ip_user = sim::DEMO_IP.into();
+    Ok((addr, simulator))
+}
+
 /// Seeds the demo records that are missing (idempotent: a second start changes nothing).
 pub async fn seed(storage: &dyn Storage, now_ms: i64) -> Result<(), StorageError> {
-    if storage.institution_by_code(DEMO_INSTITUTION_CODE).await?.is_none() {
+    if storage
+        .institution_by_code(DEMO_INSTITUTION_CODE)
+        .await?
+        .is_none()
+    {
         storage
             .create_institution(
                 &NewInstitution {

@@ -42,6 +42,8 @@ pub enum StartupError {
         source: std::io::Error,
     },
     #[error("{0}")]
+    Upstream(#[from] upstream::UpstreamSetupError),
+    #[error("{0}")]
     Demo(String),
 }
 
@@ -103,18 +105,26 @@ impl Application {
         storage: Arc<dyn Storage>,
         demo: bool,
     ) -> Result<Application, StartupError> {
-        let listener = TcpListener::bind(config.bind)
-            .await
-            .map_err(|source| StartupError::Bind {
-                addr: config.bind,
-                source,
-            })?;
+        let listener =
+            TcpListener::bind(config.bind)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.bind,
+                    source,
+                })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind {
             addr: config.bind,
             source,
         })?;
+        let upstream = if config.upstream.is_configured() {
+            Some(upstream::UpstreamClient::new(&config.upstream)?)
+        } else {
+            tracing::warn!("[upstream] is not configured: NIK look-ups are unavailable");
+            None
+        };
         let state = AppState {
             storage: storage.clone(),
+            upstream,
             leptos_options: leptos_options(&config, addr),
             config: Arc::new(config),
             demo,
@@ -137,7 +147,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         axum::serve(
             self.listener,
             self.router
@@ -176,4 +189,12 @@ pub async fn shutdown_signal() {
 /// Milliseconds since the Unix epoch, for stored timestamps.
 pub fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Western Indonesia Time (UTC+7): quota days and "today" are WIB calendar days.
+pub const WIB: time::UtcOffset = time::macros::offset!(+7);
+
+/// Today's date in WIB.
+pub fn wib_today() -> time::Date {
+    time::OffsetDateTime::now_utc().to_offset(WIB).date()
 }

@@ -25,6 +25,43 @@ enum Command {
     Serve,
     /// Run the demo portal: SQLite under ./data/, synthetic data, loopback only.
     Demo,
+    /// NIK tools that need no database and spend no quota.
+    #[command(subcommand)]
+    Nik(NikCommand),
+}
+
+#[derive(Subcommand)]
+enum NikCommand {
+    /// Decode a NIK locally (region, sex, birth date) and print one JSON object.
+    /// Exit status 0 for a valid NIK, 2 for an invalid one.
+    Inspect {
+        /// The NIK; spaces, dots and hyphens are ignored.
+        nik: String,
+        /// Date used to choose the birth century (default: today in WIB), YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        today: Option<time::Date>,
+    },
+}
+
+fn parse_date(s: &str) -> Result<time::Date, String> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("expected a date as YYYY-MM-DD, got {s:?}"))
+}
+
+fn nik_inspect(nik: &str, today: Option<time::Date>) -> ExitCode {
+    let report = domain::nik::inspect(nik, today.unwrap_or_else(sigap_server::wib_today));
+    match serde_json::to_string(&report) {
+        Ok(json) => println!("{json}"),
+        Err(e) => {
+            eprintln!("sigap: cannot encode the report: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    if report.valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    }
 }
 
 fn main() -> ExitCode {
@@ -33,6 +70,9 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(&e.into()),
     };
+    if let Command::Nik(NikCommand::Inspect { nik, today }) = &cli.command {
+        return nik_inspect(nik, *today);
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,
         Err(e) => {
@@ -44,6 +84,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve => serve(config, false).await,
             Command::Demo => serve(config, true).await,
+            Command::Nik(_) => Ok(()),
         }
     });
     match result {
@@ -58,12 +99,17 @@ fn fail(e: &StartupError) -> ExitCode {
 }
 
 async fn serve(config: Config, demo_mode: bool) -> Result<(), StartupError> {
-    let config = if demo_mode {
+    let mut config = if demo_mode {
         demo::prepare_config(config)?
     } else {
         config
     };
     telemetry::init(config.log_format);
+    let simulator = if demo_mode {
+        Some(demo::start_simulator(&mut config).await?)
+    } else {
+        None
+    };
     check_data_dir(&config.data_dir)?;
     check_site_root(&config.site_root)?;
     let storage = sigap_server::storage::connect(&config.effective_database_url()).await?;
@@ -77,6 +123,13 @@ async fn serve(config: Config, demo_mode: bool) -> Result<(), StartupError> {
         println!();
         println!("  SIGAP demo berjalan di / is running at: {url}");
         println!("  Data: sintetis (synthetic) · basis data / database: SQLite di ./data/");
+        if let Some((addr, sim)) = &simulator {
+            println!(
+                "  Simulator Dukcapil / Dukcapil simulator: http://{addr} ({} penduduk sintetis / synthetic residents)",
+                sim.population_size()
+            );
+            println!("  Contoh NIK / sample NIKs: dukcapil-sim --export-sample 5");
+        }
         println!("  Hentikan dengan / stop with: Ctrl-C");
         println!();
     }

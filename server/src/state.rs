@@ -11,6 +11,8 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
+    /// The Dukcapil client, when `[upstream]` is configured.
+    pub upstream: Option<crate::upstream::UpstreamClient>,
     /// `sigap demo`: synthetic data, simulator upstream.
     pub demo: bool,
 }

@@ -1,6 +1,8 @@
 //! The HTTP surface of a real server on a random port: health, security headers, compression,
 //! the portal's pages and 404, and clear 4xx answers to malformed requests.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{TestDb, spawn_app, spawn_app_on};
@@ -24,7 +26,10 @@ async fn healthz_and_readyz_answer() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["status"], "ready");
     assert_eq!(body["database"], "SQLite");
-    assert_eq!(body["migrations"]["applied"], body["migrations"]["expected"]);
+    assert_eq!(
+        body["migrations"]["applied"],
+        body["migrations"]["expected"]
+    );
     app.stop().await;
 }
 
@@ -39,7 +44,12 @@ async fn readyz_on_postgres() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert_eq!(body["database"], "PostgreSQL");
     let home = client().get(app.url("/")).send().await.unwrap();
-    assert!(home.text().await.unwrap().contains("BPBD Kabupaten Karanganyar"));
+    assert!(
+        home.text()
+            .await
+            .unwrap()
+            .contains("BPBD Kabupaten Karanganyar")
+    );
     app.stop().await;
 }
 
@@ -49,7 +59,10 @@ async fn home_page_is_server_rendered_with_security_headers() {
     let r = client().get(app.url("/")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     let h = r.headers().clone();
-    let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap().to_string();
+    let csp = h[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_string();
     assert!(csp.contains("default-src 'self'"), "{csp}");
     assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
     assert!(!csp.contains("unsafe-inline"), "{csp}");
@@ -60,7 +73,10 @@ async fn home_page_is_server_rendered_with_security_headers() {
 
     let html = r.text().await.unwrap();
     assert!(html.contains("Selamat datang di SIGAP"));
-    assert!(html.contains("BPBD Kabupaten Karanganyar"), "institution in header");
+    assert!(
+        html.contains("BPBD Kabupaten Karanganyar"),
+        "institution in header"
+    );
     // Every inline script carries this response's nonce.
     let nonce = csp
         .split("'nonce-")
@@ -71,7 +87,10 @@ async fn home_page_is_server_rendered_with_security_headers() {
     let scripts = html.matches("<script").count();
     let with_nonce = html.matches(&format!("nonce=\"{nonce}\"")).count();
     assert!(scripts > 0);
-    assert_eq!(scripts, with_nonce, "every <script> carries the nonce:\n{html}");
+    assert_eq!(
+        scripts, with_nonce,
+        "every <script> carries the nonce:\n{html}"
+    );
     app.stop().await;
 }
 
@@ -117,7 +136,11 @@ async fn unknown_route_gets_the_portal_404() {
 #[tokio::test]
 async fn responses_are_compressed_when_asked() {
     let app = spawn_app().await;
-    let c = reqwest::Client::builder().no_gzip().no_brotli().build().unwrap();
+    let c = reqwest::Client::builder()
+        .no_gzip()
+        .no_brotli()
+        .build()
+        .unwrap();
     for enc in ["br", "gzip"] {
         let r = c
             .get(app.url("/"))

@@ -1,5 +1,7 @@
 //! One storage story, run on SQLite and on PostgreSQL (when SIGAP_TEST_POSTGRES_URL is set).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::TestDb;

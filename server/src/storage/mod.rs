@@ -138,10 +138,7 @@ pub async fn connect(url: &str) -> Result<Arc<dyn Storage>, StorageError> {
 }
 
 /// Counts applied migrations against the embedded ones; shared by both backends.
-fn migration_state_from(
-    migrator: &sqlx::migrate::Migrator,
-    applied: i64,
-) -> MigrationState {
+fn migration_state_from(migrator: &sqlx::migrate::Migrator, applied: i64) -> MigrationState {
     MigrationState {
         applied,
         expected: migrator.iter().count() as i64,

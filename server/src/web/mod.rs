@@ -16,9 +16,7 @@ use axum::{
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
 use std::sync::Arc;
-use tower_http::{
-    compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer,
-};
+use tower_http::{compression::CompressionLayer, limit::RequestBodyLimitLayer, trace::TraceLayer};
 
 /// Largest request body accepted anywhere (server functions and API), in bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -33,21 +31,28 @@ pub fn router(state: AppState) -> Router {
     let sf_context = context.clone();
     let server_fns = move |_state: State<AppState>, req: Request<Body>| {
         let ctx = sf_context.clone();
-        async move { handle_server_fns_with_context(ctx, req).await.into_response() }
+        async move {
+            handle_server_fns_with_context(ctx, req)
+                .await
+                .into_response()
+        }
     };
 
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/api/sf/{*fn_name}", get(server_fns.clone()).post(server_fns))
+        .route(
+            "/api/sf/{*fn_name}",
+            get(server_fns.clone()).post(server_fns),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            context,
-            app::shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(axum::middleware::from_fn(security::security_headers))

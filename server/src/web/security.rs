@@ -34,7 +34,8 @@ fn is_static_asset(path: &str) -> bool {
 pub async fn security_headers(mut req: Request, next: Next) -> Response {
     let nonce = new_nonce();
     let path = req.uri().path().to_owned();
-    req.extensions_mut().insert(CspNonce(Arc::from(nonce.as_str())));
+    req.extensions_mut()
+        .insert(CspNonce(Arc::from(nonce.as_str())));
     let mut res = next.run(req).await;
     let cacheable = is_static_asset(&path) && res.status().is_success();
     let h = res.headers_mut();
@@ -42,17 +43,19 @@ pub async fn security_headers(mut req: Request, next: Next) -> Response {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(
         header::HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
-    let cache = if cacheable {
-        "no-cache"
-    } else {
-        "no-store"
-    };
+    let cache = if cacheable { "no-cache" } else { "no-store" };
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     res
 }

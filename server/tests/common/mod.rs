@@ -1,5 +1,6 @@
 //! Test helpers: fresh databases on both backends and a real server on a random port.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use sigap_server::{Application, config::Config, storage::Storage};
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
@@ -156,7 +157,10 @@ fn db_name_is_replaced_in_urls() {
         "postgres://postgres@127.0.0.1:5432/x"
     );
     assert_eq!(
-        replace_db_name("postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "x"),
+        replace_db_name(
+            "postgres://postgres@127.0.0.1:5432/test?sslmode=disable",
+            "x"
+        ),
         "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"
     );
     assert_eq!(replace_db_name("postgres://h", "x"), "postgres://h/x");

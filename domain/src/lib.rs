@@ -1,0 +1,15 @@
+//! SIGAP domain logic, shared by the server, the browser bundle and the upstream simulator.
+//!
+//! Pure functions only: no I/O, no clock (callers pass `today`), no randomness, no `unsafe`.
+//! Builds for `wasm32-unknown-unknown`.
+//!
+//! * [`nik`]: NIK (Nomor Induk Kependudukan) and No. KK (Nomor Kartu Keluarga) parsing, with
+//!   stable error codes and the [`nik::NikReport`] used by `sigap nik inspect` and the API.
+//! * [`region`]: Kemendagri region codes (province, regency/city, district, and with the
+//!   `villages` feature village and population) compiled into the binary.
+//! * [`names`]: normalisation and fuzzy matching of Indonesian personal names.
+#![forbid(unsafe_code)]
+
+pub mod names;
+pub mod nik;
+pub mod region;

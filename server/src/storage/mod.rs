@@ -5,9 +5,11 @@
 //! `RETURNING`); each has its own migrations folder (`migrations/sqlite`,
 //! `migrations/postgres`), applied at start. Population data never comes here.
 
+mod institutions;
 mod postgres;
-mod sql;
 mod sqlite;
+
+pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};
 
 pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;
@@ -69,59 +71,14 @@ impl MigrationState {
     }
 }
 
-/// An institution (instansi) using SIGAP, e.g. a regency's BPBD.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
-pub struct Institution {
-    pub id: i64,
-    /// Short unique code, e.g. `BPBD-3313`.
-    pub code: String,
-    pub name: String,
-    /// Kemendagri region code of the institution's area, e.g. `33.13`.
-    pub region_code: String,
-    pub address: String,
-    /// Unix milliseconds.
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-/// Fields to create an institution.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewInstitution {
-    pub code: String,
-    pub name: String,
-    pub region_code: String,
-    pub address: String,
-}
-
-/// Fields an admin may change; `None` keeps the stored value.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct InstitutionUpdate {
-    pub name: Option<String>,
-    pub region_code: Option<String>,
-    pub address: Option<String>,
-}
-
-/// The one storage interface every part of the server uses.
+/// The one storage interface every part of the server uses: the engine-level methods here,
+/// one sub-trait per area (each in its own module with its SQL and its `impl_*!` body).
 #[async_trait::async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: InstitutionStore + Send + Sync + 'static {
     fn kind(&self) -> BackendKind;
     /// One round trip to the database.
     async fn ping(&self) -> Result<(), StorageError>;
     async fn migration_state(&self) -> Result<MigrationState, StorageError>;
-
-    async fn create_institution(
-        &self,
-        new: &NewInstitution,
-        now_ms: i64,
-    ) -> Result<Institution, StorageError>;
-    async fn institution_by_code(&self, code: &str) -> Result<Option<Institution>, StorageError>;
-    async fn update_institution(
-        &self,
-        code: &str,
-        update: &InstitutionUpdate,
-        now_ms: i64,
-    ) -> Result<Institution, StorageError>;
-    async fn list_institutions(&self) -> Result<Vec<Institution>, StorageError>;
 }
 
 /// Connects to the database the URL names and applies its migrations.
@@ -145,8 +102,7 @@ fn migration_state_from(migrator: &sqlx::migrate::Migrator, applied: i64) -> Mig
     }
 }
 
-/// Implements [`Storage`] for a backend struct with a `pool` field and a `MIGRATOR` static;
-/// the SQL is shared (see `sql.rs`), so both backends run one body.
+/// Implements [`Storage`] (the engine-level methods) for a backend struct with a `pool` field.
 macro_rules! impl_storage {
     ($ty:ty, $kind:expr, $migrator:expr) => {
         #[async_trait::async_trait]
@@ -163,62 +119,12 @@ macro_rules! impl_storage {
             async fn migration_state(
                 &self,
             ) -> Result<$crate::storage::MigrationState, $crate::storage::StorageError> {
-                let applied: i64 = sqlx::query_scalar($crate::storage::sql::COUNT_MIGRATIONS)
-                    .fetch_one(&self.pool)
-                    .await?;
+                let applied: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM _sqlx_migrations WHERE success = TRUE",
+                )
+                .fetch_one(&self.pool)
+                .await?;
                 Ok($crate::storage::migration_state_from(&$migrator, applied))
-            }
-
-            async fn create_institution(
-                &self,
-                new: &$crate::storage::NewInstitution,
-                now_ms: i64,
-            ) -> Result<$crate::storage::Institution, $crate::storage::StorageError> {
-                sqlx::query_as($crate::storage::sql::INSERT_INSTITUTION)
-                    .bind(&new.code)
-                    .bind(&new.name)
-                    .bind(&new.region_code)
-                    .bind(&new.address)
-                    .bind(now_ms)
-                    .fetch_one(&self.pool)
-                    .await
-                    .map_err($crate::storage::StorageError::from_write)
-            }
-
-            async fn institution_by_code(
-                &self,
-                code: &str,
-            ) -> Result<Option<$crate::storage::Institution>, $crate::storage::StorageError> {
-                Ok(sqlx::query_as($crate::storage::sql::INSTITUTION_BY_CODE)
-                    .bind(code)
-                    .fetch_optional(&self.pool)
-                    .await?)
-            }
-
-            async fn update_institution(
-                &self,
-                code: &str,
-                update: &$crate::storage::InstitutionUpdate,
-                now_ms: i64,
-            ) -> Result<$crate::storage::Institution, $crate::storage::StorageError> {
-                sqlx::query_as($crate::storage::sql::UPDATE_INSTITUTION)
-                    .bind(code)
-                    .bind(update.name.as_deref())
-                    .bind(update.region_code.as_deref())
-                    .bind(update.address.as_deref())
-                    .bind(now_ms)
-                    .fetch_optional(&self.pool)
-                    .await
-                    .map_err($crate::storage::StorageError::from_write)?
-                    .ok_or($crate::storage::StorageError::NotFound)
-            }
-
-            async fn list_institutions(
-                &self,
-            ) -> Result<Vec<$crate::storage::Institution>, $crate::storage::StorageError> {
-                Ok(sqlx::query_as($crate::storage::sql::LIST_INSTITUTIONS)
-                    .fetch_all(&self.pool)
-                    .await?)
             }
         }
     };

@@ -1,6 +1,6 @@
 //! The PostgreSQL backend: for several `sigap` replicas sharing one database.
 
-use super::{BackendKind, StorageError, impl_storage};
+use super::{BackendKind, StorageError, impl_storage, institutions::impl_institution_store};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
 
@@ -25,4 +25,5 @@ impl PgStorage {
     }
 }
 
+impl_institution_store!(PgStorage);
 impl_storage!(PgStorage, BackendKind::Postgres, MIGRATOR);

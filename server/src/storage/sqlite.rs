@@ -1,6 +1,6 @@
 //! The SQLite backend: the embedded default, one file in the data folder, WAL journal.
 
-use super::{BackendKind, StorageError, impl_storage};
+use super::{BackendKind, StorageError, impl_storage, institutions::impl_institution_store};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::{str::FromStr, time::Duration};
 
@@ -30,4 +30,5 @@ impl SqliteStorage {
     }
 }
 
+impl_institution_store!(SqliteStorage);
 impl_storage!(SqliteStorage, BackendKind::Sqlite, MIGRATOR);

@@ -10,6 +10,7 @@
 //! * [`names`]: normalisation and fuzzy matching of Indonesian personal names.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod names;
 pub mod nik;
 pub mod region;

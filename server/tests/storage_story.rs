@@ -5,7 +5,10 @@
 mod common;
 
 use common::TestDb;
-use sigap_server::storage::{self, InstitutionUpdate, NewInstitution, StorageError};
+use sigap_server::storage::{
+    self, AuditEventFilter, AuditOutcome, InstitutionUpdate, NewAuditEvent, NewInstitution,
+    StorageError,
+};
 
 async fn institution_story(db: &TestDb) {
     let s = storage::connect(&db.url).await.unwrap();
@@ -76,6 +79,78 @@ async fn institution_story(db: &TestDb) {
     let again = storage::connect(&db.url).await.unwrap();
     assert!(again.migration_state().await.unwrap().complete());
     assert_eq!(again.list_institutions().await.unwrap().len(), 2);
+}
+
+async fn audit_event_story(db: &TestDb) {
+    let s = storage::connect(&db.url).await.unwrap();
+    let event = |at_ms: i64, name: &str, inst: Option<i64>| NewAuditEvent {
+        at_ms,
+        event: name.into(),
+        outcome: AuditOutcome::Success,
+        actor_account_id: Some(7),
+        actor_username: Some("op1".into()),
+        institution_id: inst,
+        subject: Some("account:7".into()),
+        detail: serde_json::json!({ "method": "password" }),
+        client_ip: Some("127.0.0.1".into()),
+        request_id: None,
+    };
+    let a = s
+        .append_audit_event(&event(1, "auth.sign_in", Some(1)))
+        .await
+        .unwrap();
+    let b = s
+        .append_audit_event(&event(2, "nda.accept", Some(1)))
+        .await
+        .unwrap();
+    s.append_audit_event(&event(3, "auth.sign_in", Some(2)))
+        .await
+        .unwrap();
+    assert!(b > a);
+
+    let all = s
+        .list_audit_events(&AuditEventFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0].at_ms, 3, "newest first");
+    let inst1 = s
+        .list_audit_events(&AuditEventFilter {
+            institution_id: Some(1),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(inst1.len(), 2);
+    let sign_ins = s
+        .list_audit_events(&AuditEventFilter {
+            event_prefix: Some("auth.".into()),
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(sign_ins.len(), 1);
+    assert_eq!(sign_ins[0].event, "auth.sign_in");
+    assert_eq!(sign_ins[0].outcome, "success");
+    let detail: serde_json::Value = serde_json::from_str(&sign_ins[0].detail).unwrap();
+    assert_eq!(detail["method"], "password");
+}
+
+#[tokio::test]
+async fn audit_events_on_sqlite() {
+    let db = TestDb::sqlite();
+    audit_event_story(&db).await;
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn audit_events_on_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    audit_event_story(&db).await;
+    db.cleanup().await;
 }
 
 #[tokio::test]

@@ -5,10 +5,14 @@
 //! `RETURNING`); each has its own migrations folder (`migrations/sqlite`,
 //! `migrations/postgres`), applied at start. Population data never comes here.
 
+mod audit_events;
 mod institutions;
 mod postgres;
 mod sqlite;
 
+pub use audit_events::{
+    AuditEvent, AuditEventFilter, AuditEventStore, AuditOutcome, NewAuditEvent,
+};
 pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};
 
 pub use postgres::PgStorage;
@@ -74,7 +78,7 @@ impl MigrationState {
 /// The one storage interface every part of the server uses: the engine-level methods here,
 /// one sub-trait per area (each in its own module with its SQL and its `impl_*!` body).
 #[async_trait::async_trait]
-pub trait Storage: InstitutionStore + Send + Sync + 'static {
+pub trait Storage: InstitutionStore + AuditEventStore + Send + Sync + 'static {
     fn kind(&self) -> BackendKind;
     /// One round trip to the database.
     async fn ping(&self) -> Result<(), StorageError>;

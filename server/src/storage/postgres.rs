@@ -1,6 +1,9 @@
 //! The PostgreSQL backend: for several `sigap` replicas sharing one database.
 
-use super::{BackendKind, StorageError, impl_storage, institutions::impl_institution_store};
+use super::{
+    BackendKind, StorageError, audit_events::impl_audit_event_store, impl_storage,
+    institutions::impl_institution_store,
+};
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
 
@@ -26,4 +29,5 @@ impl PgStorage {
 }
 
 impl_institution_store!(PgStorage);
+impl_audit_event_store!(PgStorage);
 impl_storage!(PgStorage, BackendKind::Postgres, MIGRATOR);

@@ -1,6 +1,9 @@
 //! The SQLite backend: the embedded default, one file in the data folder, WAL journal.
 
-use super::{BackendKind, StorageError, impl_storage, institutions::impl_institution_store};
+use super::{
+    BackendKind, StorageError, audit_events::impl_audit_event_store, impl_storage,
+    institutions::impl_institution_store,
+};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::{str::FromStr, time::Duration};
 
@@ -31,4 +34,5 @@ impl SqliteStorage {
 }
 
 impl_institution_store!(SqliteStorage);
+impl_audit_event_store!(SqliteStorage);
 impl_storage!(SqliteStorage, BackendKind::Sqlite, MIGRATOR);

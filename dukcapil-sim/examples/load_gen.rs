@@ -3,7 +3,7 @@
 //! loopback only. Prints requests/s and latency percentiles.
 //!
 //! ```text
-//! # against a running server (started with a quota large enough, see docs/BENCHMARKS-sim.md):
+//! # against a running server (started with a quota large enough, see docs/BENCHMARKS.md):
 //! cargo run --release -p dukcapil-sim --example load_gen -- --url http://127.0.0.1:8081
 //! # or with the simulator in this process:
 //! cargo run --release -p dukcapil-sim --example load_gen

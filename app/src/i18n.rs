@@ -232,7 +232,10 @@ mod browser {
     use wasm_bindgen::JsCast;
 
     fn html_document() -> Option<web_sys::HtmlDocument> {
-        web_sys::window()?.document()?.dyn_into::<web_sys::HtmlDocument>().ok()
+        web_sys::window()?
+            .document()?
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()
     }
 
     pub fn cookie_lang() -> Lang {

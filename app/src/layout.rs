@@ -1,9 +1,9 @@
 //! The frame around every page: header (brand, institution, navigation, language toggle),
 //! main area and footer.
 
+use crate::AppError;
 use crate::backend::ShellInfo;
 use crate::i18n::{set_lang, use_lang};
-use crate::AppError;
 use leptos::prelude::*;
 use leptos_router::components::A;
 

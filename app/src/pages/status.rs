@@ -1,9 +1,9 @@
 //! Status Sistem: version, database backend and migration state, for admins and evaluators.
 
+use crate::AppError;
 use crate::backend::SystemStatus;
 use crate::i18n::use_lang;
 use crate::pages::not_found::ErrorNotice;
-use crate::AppError;
 use leptos::prelude::*;
 
 /// Readiness facts (no personal data, no secrets: backend kind only, never the URL).

@@ -8,9 +8,11 @@
 //! * [`region`]: Kemendagri region codes (province, regency/city, district, and with the
 //!   `villages` feature village and population) compiled into the binary.
 //! * [`names`]: normalisation and fuzzy matching of Indonesian personal names.
+//! * [`dukcapil`]: the upstream service's response codes and their kinds.
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod dukcapil;
 pub mod names;
 pub mod nik;
 pub mod region;

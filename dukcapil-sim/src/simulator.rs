@@ -225,7 +225,7 @@ impl Simulator {
             .map(|r| {
                 let records = pop.records_of(r.nik).len();
                 let code = match (r.status(), records) {
-                    (_, 2..) => ResponseCode::Duplicate,
+                    (_, 2..) => ResponseCode::MultipleRecords,
                     (RecordStatus::Deceased, _) => ResponseCode::Deceased,
                     (RecordStatus::Inactive, _) => ResponseCode::Inactive,
                     (RecordStatus::Active, _) => ResponseCode::Found,
@@ -414,7 +414,7 @@ impl Simulator {
                 ),
             },
             _ => (
-                ResponseCode::Duplicate,
+                ResponseCode::MultipleRecords,
                 found.into_iter().map(|(_, r)| r).collect(),
             ),
         }
@@ -562,8 +562,8 @@ impl Simulator {
             Some(Fault::Code(ResponseCode::Found)) => {
                 (ResponseCode::Found, self.phantoms(nik, 1, today))
             }
-            Some(Fault::Code(ResponseCode::Duplicate)) => {
-                (ResponseCode::Duplicate, self.phantoms(nik, 2, today))
+            Some(Fault::Code(ResponseCode::MultipleRecords)) => {
+                (ResponseCode::MultipleRecords, self.phantoms(nik, 2, today))
             }
             Some(Fault::Code(code)) => (code, Vec::new()),
             Some(_) if matches!(builtin, Some(Special::Fault(_))) => {
@@ -571,7 +571,7 @@ impl Simulator {
             }
             _ => self.registry(nik),
         };
-        let (code, records) = if matches!(code, ResponseCode::Found | ResponseCode::Duplicate)
+        let (code, records) = if matches!(code, ResponseCode::Found | ResponseCode::MultipleRecords)
             && records.is_empty()
         {
             (ResponseCode::NotFound, records) // no synthetic record could be made

@@ -109,7 +109,7 @@ async fn identity_codes_from_the_population() {
     assert_eq!(answer["numberOfElements"], 1);
     assert_eq!(answer["content"][0]["NIK"], found.as_str());
 
-    let duplicated = nik_with_code(&sim, ResponseCode::Duplicate);
+    let duplicated = nik_with_code(&sim, ResponseCode::MultipleRecords);
     let answer = call_nik(&router, &duplicated).await;
     assert_eq!(code(&answer), "12");
     let records = answer["content"].as_array().unwrap();
@@ -159,7 +159,7 @@ async fn every_code_by_special_nik() {
                 assert_eq!(answer["content"][0]["TGL_LHR"], "01-01-1990");
                 assert_eq!(answer["content"][0]["JENIS_KLMIN"], "LAKI-LAKI");
             }
-            ResponseCode::Duplicate => assert_eq!(records, 2),
+            ResponseCode::MultipleRecords => assert_eq!(records, 2),
             _ => assert!(answer["content"][0].get("NIK").is_none()),
         }
         // The same NIK through verification answers the same code.

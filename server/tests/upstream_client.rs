@@ -18,7 +18,7 @@ use domain::nik::Nik;
 use serde_json::{Value, json};
 use sigap_server::upstream::{
     ClaimedElements, Element, LookupOutcome, ResponseCode, UnavailableReason, UpstreamClient,
-    UpstreamConfig, UpstreamPassword, UpstreamSetupError, Verdict, VerifyOutcome,
+    UpstreamCode, UpstreamConfig, UpstreamPassword, UpstreamSetupError, Verdict, VerifyOutcome,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::task::JoinHandle;
@@ -259,7 +259,7 @@ async fn upstream_fake_configured_spellings() {
     assert_eq!(
         c.call_nik(&nik()).await,
         LookupOutcome::IdentityResult {
-            code: ResponseCode::NotFound
+            code: ResponseCode::NotFound.into()
         }
     );
     let claimed = ClaimedElements {
@@ -270,7 +270,7 @@ async fn upstream_fake_configured_spellings() {
     assert_eq!(
         c.verify(&nik(), &claimed, 85).await,
         VerifyOutcome::SetupError {
-            code: ResponseCode::QuotaExhausted
+            code: ResponseCode::QuotaExhausted.into()
         }
     );
     let hits = f.hits();
@@ -335,7 +335,7 @@ async fn upstream_fake_statuses_redirects_and_odd_answers() {
     assert_eq!(
         call("0001").await,
         LookupOutcome::SetupError {
-            code: ResponseCode::LoginFailed
+            code: ResponseCode::LoginFailed.into()
         }
     );
     assert_eq!(
@@ -359,7 +359,7 @@ async fn upstream_fake_statuses_redirects_and_odd_answers() {
     assert_eq!(
         out,
         LookupOutcome::SetupError {
-            code: ResponseCode::Unknown("02".into())
+            code: UpstreamCode::Unknown("02".into())
         }
     );
     // Data with a 500 status is not trusted.
@@ -570,7 +570,7 @@ async fn upstream_tls_verifies_certificates_always() {
         assert_eq!(
             c.call_nik(&nik()).await,
             LookupOutcome::IdentityResult {
-                code: ResponseCode::NotFound
+                code: ResponseCode::NotFound.into()
             }
         );
     }

@@ -13,13 +13,14 @@ use domain::nik::{Nik, Sex};
 use dukcapil_sim::config::{DEMO_PASSWORD, DEMO_USER_ID};
 use dukcapil_sim::special::{code_nik, fault_nik};
 use dukcapil_sim::{
-    CodeStyle, DateFormat, Fault, FaultPlan, OutputFormat, RecordStatus, ResponseCode as SimCode,
-    SexSpelling, SimConfig, SimUser, Simulator, spawn,
+    CodeStyle, DateFormat, Fault, FaultPlan, OutputFormat, RecordStatus, SexSpelling, SimConfig,
+    SimUser, Simulator, spawn,
 };
 use serde_json::{Value, json};
 use sigap_server::upstream::{
     BreakerState, ClaimedElements, Element, LookupOutcome, ManualClock, ResponseCode,
-    UnavailableReason, UpstreamClient, UpstreamConfig, UpstreamPassword, Verdict, VerifyOutcome,
+    UnavailableReason, UpstreamClient, UpstreamCode, UpstreamConfig, UpstreamPassword, Verdict,
+    VerifyOutcome,
 };
 use tokio::task::JoinHandle;
 
@@ -113,8 +114,8 @@ fn nik(text: &str) -> Nik {
     Nik::parse(text, time::OffsetDateTime::now_utc().date()).unwrap()
 }
 
-fn ours(code: SimCode) -> ResponseCode {
-    ResponseCode::parse(code.as_str())
+fn ours(code: ResponseCode) -> UpstreamCode {
+    UpstreamCode::Known(code)
 }
 
 fn claims() -> ClaimedElements {
@@ -125,9 +126,9 @@ fn claims() -> ClaimedElements {
     }
 }
 
-fn expected_lookup(code: SimCode) -> &'static str {
+fn expected_lookup(code: ResponseCode) -> &'static str {
     match code {
-        SimCode::Found | SimCode::Duplicate => "found",
+        ResponseCode::Found | ResponseCode::MultipleRecords => "found",
         c if c.is_setup_error() => "setup_error",
         _ => "identity_result",
     }
@@ -205,7 +206,7 @@ fn forbidden_values(raw: &Value) -> Vec<String> {
 async fn upstream_every_response_code_by_special_nik() {
     let s = start().await;
     let c = client(s.addr);
-    for code in SimCode::ALL {
+    for code in ResponseCode::ALL {
         let n = nik(&code_nik(code));
         let lookup = c.call_nik(&n).await;
         assert_eq!(lookup.kind(), expected_lookup(code), "{code}: {lookup:?}");
@@ -218,12 +219,12 @@ async fn upstream_every_response_code_by_special_nik() {
                 },
                 _,
             ) => {
-                assert_eq!(*multiple_records, code == SimCode::Duplicate);
+                assert_eq!(*multiple_records, code == ResponseCode::MultipleRecords);
                 assert_eq!(resident.nik, n.as_str());
             }
             (LookupOutcome::IdentityResult { code: c }, _)
             | (LookupOutcome::SetupError { code: c }, _) => {
-                assert!(!matches!(c, ResponseCode::Unknown(_)));
+                assert!(!matches!(c, UpstreamCode::Unknown(_)));
             }
             (LookupOutcome::Unavailable { .. }, _) => panic!("{code}: {lookup:?}"),
         }
@@ -383,7 +384,7 @@ async fn upstream_canary_values_never_leave_and_only_the_first_record_does() {
     let s = start().await;
     let c = client(s.addr);
     let canary_nik = "3313010101909797";
-    assert_eq!(s.sim.lookup(canary_nik).0, SimCode::NotFound);
+    assert_eq!(s.sim.lookup(canary_nik).0, ResponseCode::NotFound);
     let mut first = s.sim.resident_template(canary_nik).unwrap();
     first.religion = "CANARY-AGAMA-5b1e".into();
     first.education = "CANARY-PDDK-77c0".into();
@@ -453,7 +454,11 @@ async fn upstream_identity_codes_from_the_population() {
     let s = start().await;
     let c = client(s.addr);
     let all = s.sim.sample_any(usize::MAX);
-    for wanted in [SimCode::Deceased, SimCode::Inactive, SimCode::Duplicate] {
+    for wanted in [
+        ResponseCode::Deceased,
+        ResponseCode::Inactive,
+        ResponseCode::MultipleRecords,
+    ] {
         let raw = all
             .iter()
             .find(|v| v["RESPONSE_CODE"] == wanted.as_str())
@@ -466,7 +471,7 @@ async fn upstream_identity_codes_from_the_population() {
     assert_eq!(
         out,
         LookupOutcome::IdentityResult {
-            code: ResponseCode::NotFound
+            code: ResponseCode::NotFound.into()
         }
     );
     // A deceased resident inserted with data: the client returns the code only.
@@ -478,7 +483,7 @@ async fn upstream_identity_codes_from_the_population() {
     assert_eq!(
         out,
         LookupOutcome::IdentityResult {
-            code: ResponseCode::Deceased
+            code: ResponseCode::Deceased.into()
         }
     );
 }
@@ -659,7 +664,7 @@ async fn upstream_connection_refused_never_reached_the_upstream() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let c = client(addr);
-    let out = c.call_nik(&nik(&code_nik(SimCode::Found))).await;
+    let out = c.call_nik(&nik(&code_nik(ResponseCode::Found))).await;
     assert_eq!(
         out,
         LookupOutcome::Unavailable {
@@ -668,7 +673,7 @@ async fn upstream_connection_refused_never_reached_the_upstream() {
         }
     );
     let out = c
-        .verify(&nik(&code_nik(SimCode::Found)), &claims(), 90)
+        .verify(&nik(&code_nik(ResponseCode::Found)), &claims(), 90)
         .await;
     assert!(!out.may_have_reached_upstream(), "{out:?}");
 }
@@ -682,7 +687,7 @@ async fn upstream_breaker_opens_on_consecutive_failures_and_spares_the_upstream(
     cfg.breaker_open_ms = 10_000;
     let c = UpstreamClient::with_clock(&cfg, clock.clone()).unwrap();
     let broken = nik(&fault_nik(Fault::Http500).unwrap());
-    let healthy = nik(&code_nik(SimCode::Found));
+    let healthy = nik(&code_nik(ResponseCode::Found));
     for _ in 0..3 {
         assert!(matches!(
             c.call_nik(&broken).await,

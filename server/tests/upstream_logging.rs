@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use domain::nik::Nik;
 use dukcapil_sim::config::{DEMO_PASSWORD, DEMO_USER_ID};
 use dukcapil_sim::special::{code_nik, fault_nik};
-use dukcapil_sim::{Fault, FaultPlan, ResponseCode as SimCode, SimConfig, spawn};
+use dukcapil_sim::{Fault, FaultPlan, ResponseCode, SimConfig, spawn};
 use serde_json::Value;
 use sigap_server::upstream::{
     ClaimedElements, LOG_TARGET, UpstreamClient, UpstreamConfig, UpstreamPassword,
@@ -96,7 +96,7 @@ async fn upstream_logs_carry_no_population_data_or_secrets() {
         c.verify(&nik(&someone), &claimed, 90).await.kind(),
         "verdicts"
     );
-    let not_found = code_nik(SimCode::NotFound);
+    let not_found = code_nik(ResponseCode::NotFound);
     assert_eq!(c.call_nik(&nik(&not_found)).await.kind(), "identity_result");
     let mut wrong = config(addr);
     wrong.password = Some(UpstreamPassword::new("wrong-Password-7731"));

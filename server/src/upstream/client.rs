@@ -17,7 +17,7 @@ use secrecy::zeroize::Zeroizing;
 
 use super::LOG_TARGET;
 use super::breaker::{BreakerState, CircuitBreaker, Clock, SystemClock};
-use super::codes::{CodeKind, ResponseCode};
+use super::codes::{CodeKind, UpstreamCode};
 use super::config::{ClaimDateFormat, FieldNames, UpstreamConfig, parse_base_url};
 use super::error::UpstreamSetupError;
 use super::model::{ClaimedElements, LookupOutcome, UnavailableReason, VerifyOutcome};
@@ -452,12 +452,12 @@ fn error_chain(e: &reqwest::Error) -> String {
 fn log_outcome(
     method: &str,
     kind: &'static str,
-    code: Option<&ResponseCode>,
+    code: Option<&UpstreamCode>,
     reason: Option<UnavailableReason>,
     latency: Duration,
 ) {
     let latency_ms = u64::try_from(latency.as_millis()).unwrap_or(u64::MAX);
-    let code_text = code.map(ResponseCode::as_str).unwrap_or("");
+    let code_text = code.map(UpstreamCode::as_str).unwrap_or("");
     match (reason, code) {
         (Some(reason), _) => {
             let status = match reason {

@@ -25,7 +25,7 @@ mod wire;
 
 pub use breaker::{BreakerState, CircuitBreaker, Clock, ManualClock, Permit, SystemClock};
 pub use client::UpstreamClient;
-pub use codes::{CodeKind, ResponseCode};
+pub use codes::{CodeKind, ResponseCode, UpstreamCode};
 pub use config::{
     AnswerFields, CallNikFields, ClaimDateFormat, ElementNames, FORBIDDEN_FIELDS, FieldNames,
     MethodNames, UpstreamConfig, UpstreamPassword, VerifyFields,

@@ -10,7 +10,7 @@ use domain::nik::Sex;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use super::codes::ResponseCode;
+use super::codes::{ResponseCode, UpstreamCode};
 
 /// The elements (and parts of "alamat sekarang") the client reads, in answer order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -419,12 +419,12 @@ pub enum LookupOutcome {
     /// 08, 11, 13, 14, 15: an answer about the person.
     IdentityResult {
         /// The code.
-        code: ResponseCode,
+        code: UpstreamCode,
     },
     /// 03-07, 09, 10, 16, 17 or an unknown code: an answer about the institution's access.
     SetupError {
         /// The code.
-        code: ResponseCode,
+        code: UpstreamCode,
     },
     /// No usable answer.
     Unavailable {
@@ -449,12 +449,12 @@ pub enum VerifyOutcome {
     /// 08, 11, 13, 14, 15.
     IdentityResult {
         /// The code.
-        code: ResponseCode,
+        code: UpstreamCode,
     },
     /// 03-07, 09, 10, 16, 17 or an unknown code.
     SetupError {
         /// The code.
-        code: ResponseCode,
+        code: UpstreamCode,
     },
     /// No usable answer.
     Unavailable {
@@ -479,14 +479,14 @@ macro_rules! outcome_helpers {
             }
 
             /// The response code, if the upstream answered with one (01/12 for success).
-            pub fn code(&self) -> Option<ResponseCode> {
+            pub fn code(&self) -> Option<UpstreamCode> {
                 match self {
                     Self::$success {
                         multiple_records, ..
                     } => Some(if *multiple_records {
-                        ResponseCode::MultipleRecords
+                        UpstreamCode::Known(ResponseCode::MultipleRecords)
                     } else {
-                        ResponseCode::Found
+                        UpstreamCode::Known(ResponseCode::Found)
                     }),
                     Self::IdentityResult { code } | Self::SetupError { code } => Some(code.clone()),
                     Self::Unavailable { .. } => None,
@@ -626,7 +626,7 @@ mod tests {
     #[test]
     fn outcomes_serialise_with_a_tag() {
         let o = LookupOutcome::IdentityResult {
-            code: ResponseCode::NotFound,
+            code: ResponseCode::NotFound.into(),
         };
         assert_eq!(
             serde_json::to_value(&o).unwrap(),
@@ -653,7 +653,7 @@ mod tests {
             multiple_records: false,
         };
         assert_eq!(v.kind(), "verdicts");
-        assert_eq!(v.code(), Some(ResponseCode::Found));
+        assert_eq!(v.code(), Some(ResponseCode::Found.into()));
         assert_eq!(
             serde_json::to_value(&v).unwrap(),
             serde_json::json!({"outcome": "verdicts", "multiple_records": false,

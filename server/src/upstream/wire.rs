@@ -14,7 +14,7 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqA
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use time::Date;
 
-use super::codes::{CodeKind, ResponseCode};
+use super::codes::{CodeKind, ResponseCode, UpstreamCode};
 use super::config::{ClaimDateFormat, FieldNames};
 use super::model::{
     Alamat, ClaimedElements, Element, LookupOutcome, Resident, UnavailableReason, Verdict,
@@ -173,14 +173,14 @@ impl RawRecord {
     }
 
     /// The code the record states (`RESPONSE_CODE`, else a known `RESPON` text).
-    fn declared_code(&self) -> Option<ResponseCode> {
+    fn declared_code(&self) -> Option<UpstreamCode> {
         if let Some(code) = self.code.as_deref().filter(|c| !c.trim().is_empty()) {
-            return Some(ResponseCode::parse(code));
+            return Some(UpstreamCode::parse(code));
         }
         self.respon
             .as_deref()
             .filter(|r| !r.trim().is_empty())
-            .map(ResponseCode::from_respon)
+            .map(UpstreamCode::from_respon)
     }
 }
 
@@ -193,7 +193,7 @@ pub(crate) struct RawAnswer {
 impl RawAnswer {
     /// The code `content[0]` states (`RESPONSE_CODE` or a known `RESPON`), not inferred from
     /// data.
-    pub(crate) fn declared_code(&self) -> Option<ResponseCode> {
+    pub(crate) fn declared_code(&self) -> Option<UpstreamCode> {
         self.first.as_ref().and_then(RawRecord::declared_code)
     }
 }
@@ -363,15 +363,15 @@ impl<'de> Visitor<'de> for LooseVisitor {
 
 /// The code of an answer: stated, else inferred (data present: 01, or 12 for several
 /// records), else from `RESPON`.
-fn code_of(record: &RawRecord, has_data: bool, count: usize) -> Option<ResponseCode> {
+fn code_of(record: &RawRecord, has_data: bool, count: usize) -> Option<UpstreamCode> {
     if let Some(code) = record.code.as_deref().filter(|c| !c.trim().is_empty()) {
-        return Some(ResponseCode::parse(code));
+        return Some(UpstreamCode::parse(code));
     }
     if has_data {
         return Some(if count > 1 {
-            ResponseCode::MultipleRecords
+            UpstreamCode::Known(ResponseCode::MultipleRecords)
         } else {
-            ResponseCode::Found
+            UpstreamCode::Known(ResponseCode::Found)
         });
     }
     record.declared_code()
@@ -633,20 +633,20 @@ mod tests {
         assert_eq!(
             lookup(&envelope(json!([{"RESPON": "Data Tidak Ditemukan"}]))),
             LookupOutcome::IdentityResult {
-                code: ResponseCode::NotFound
+                code: ResponseCode::NotFound.into()
             }
         );
         assert_eq!(
             lookup(&envelope(json!([{"RESPON": "Sistem sedang gangguan"}]))),
             LookupOutcome::SetupError {
-                code: ResponseCode::Unknown(String::new())
+                code: UpstreamCode::Unknown(String::new())
             }
         );
         // Numeric code.
         assert_eq!(
             lookup(&envelope(json!([{"RESPONSE_CODE": 5}]))),
             LookupOutcome::SetupError {
-                code: ResponseCode::QuotaExhausted
+                code: ResponseCode::QuotaExhausted.into()
             }
         );
     }
@@ -659,7 +659,7 @@ mod tests {
         assert_eq!(
             out,
             LookupOutcome::IdentityResult {
-                code: ResponseCode::Deceased
+                code: ResponseCode::Deceased.into()
             }
         );
     }
@@ -731,7 +731,7 @@ mod tests {
                 json!([{"RESPONSE_CODE": "13", "RESPON": "Data Tidak Ditemukan"}])
             )),
             VerifyOutcome::IdentityResult {
-                code: ResponseCode::NotFound
+                code: ResponseCode::NotFound.into()
             }
         );
     }

@@ -8,11 +8,16 @@
 //! * [`region`]: Kemendagri region codes (province, regency/city, district, and with the
 //!   `villages` feature village and population) compiled into the binary.
 //! * [`names`]: normalisation and fuzzy matching of Indonesian personal names.
-//! * [`dukcapil`]: the upstream service's response codes and their kinds.
+//! * [`access`]: roles, permissions and the access matrix (docs/ACCESS.md is its written form).
+//! * [`agreement`]: cooperation agreements (PKS): status, allowed elements, and whether an
+//!   institution's access is in force on a day, with reason codes.
+//! * [`identity`]: account and user-ID statuses and the field rules of identity records.
 #![forbid(unsafe_code)]
 
 pub mod access;
+pub mod agreement;
 pub mod dukcapil;
+pub mod identity;
 pub mod names;
 pub mod nik;
 pub mod region;

@@ -57,6 +57,16 @@ pub struct Config {
     /// The Dukcapil web service (`[upstream]`); see `upstream::UpstreamConfig`.
     #[serde(default)]
     pub upstream: crate::upstream::UpstreamConfig,
+    /// The key that seals credentials at rest (`[secrets]`); see `secrets::SecretsConfig`.
+    #[serde(default)]
+    pub secrets: crate::secrets::SecretsConfig,
+    /// Sign-in, sessions, passkeys, CSRF origins (`[auth]`); see `auth::config::AuthConfig`.
+    #[serde(default)]
+    pub auth: crate::auth::AuthConfig,
+    /// Allowed client networks and trusted proxies (`[network]`); see
+    /// `auth::config::NetworkConfig`.
+    #[serde(default)]
+    pub network: crate::auth::NetworkConfig,
 }
 
 impl Default for Config {
@@ -69,6 +79,9 @@ impl Default for Config {
             site_root: PathBuf::from("target/site"),
             institution: InstitutionSection::default(),
             upstream: crate::upstream::UpstreamConfig::default(),
+            secrets: crate::secrets::SecretsConfig::default(),
+            auth: crate::auth::AuthConfig::default(),
+            network: crate::auth::NetworkConfig::default(),
         }
     }
 }
@@ -136,6 +149,15 @@ impl Config {
                 .validate()
                 .map_err(|e| ConfigError::Invalid(e.to_string()))?;
         }
+        self.secrets
+            .validate()
+            .map_err(|(key, message)| ConfigError::Key { key, message })?;
+        self.auth
+            .validate()
+            .map_err(|(key, message)| ConfigError::Key { key, message })?;
+        self.network
+            .validate()
+            .map_err(|(key, message)| ConfigError::Key { key, message })?;
         if let Some(code) = &self.institution.code
             && code.trim().is_empty()
         {
@@ -341,6 +363,25 @@ mod tests {
         .unwrap();
         assert_eq!(ok.upstream.total_timeout_ms, 20_000);
         assert!(!format!("{ok:?}").contains("rahasia-sintetis"));
+    }
+
+    #[test]
+    fn secrets_key_from_env_is_checked_and_never_printed() {
+        let key = "BQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQU=";
+        let ok = Config::load_from(None, env(&[("SIGAP_SECRETS__KEY", key)])).unwrap();
+        assert!(ok.secrets.key.is_some());
+        assert!(!format!("{ok:?}").contains(key));
+        let err = Config::load_from(None, env(&[("SIGAP_SECRETS__KEY", "c2hvcnQ=")])).unwrap_err();
+        assert!(err.to_string().contains("`secrets.key`"), "{err}");
+        let err = Config::load_from(
+            None,
+            env(&[
+                ("SIGAP_SECRETS__KEY", key),
+                ("SIGAP_SECRETS__KEY_FILE", "/etc/sigap/secret.key"),
+            ]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("not both"), "{err}");
     }
 
     #[test]

@@ -2,10 +2,13 @@
 //! start-up live here so integration tests can start a real server on a random port.
 #![forbid(unsafe_code)]
 
+pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod portal;
+pub mod secrets;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
@@ -45,6 +48,27 @@ pub enum StartupError {
     Upstream(#[from] upstream::UpstreamSetupError),
     #[error("{0}")]
     Demo(String),
+    #[error(
+        "{} account(s) still have a published demo password ({}): outside demo mode SIGAP does \
+         not start until each has a new password (`sigap admin account set-password --username \
+         NAME --password-stdin`) or is deactivated (`sigap admin account deactivate --username \
+         NAME`)",
+        .0.len(),
+        .0.join(", ")
+    )]
+    DemoPasswords(Vec<String>),
+    #[error("{0}")]
+    Secrets(#[from] secrets::SecretsError),
+}
+
+/// Outside demo mode, refuses to go on while an active account still has a demo password.
+pub async fn refuse_demo_passwords(storage: &dyn Storage) -> Result<(), StartupError> {
+    let left = storage.accounts_with_demo_password().await?;
+    if left.is_empty() {
+        Ok(())
+    } else {
+        Err(StartupError::DemoPasswords(left))
+    }
 }
 
 /// Checks that the data directory exists and that we can write in it.
@@ -105,6 +129,15 @@ impl Application {
         storage: Arc<dyn Storage>,
         demo: bool,
     ) -> Result<Application, StartupError> {
+        if !demo {
+            refuse_demo_passwords(storage.as_ref()).await?;
+        }
+        let secrets = secrets::Keyring::load(&config.secrets, &config.data_dir, demo)?;
+        if secrets.is_none() {
+            tracing::warn!(
+                "[secrets] has no key: Dukcapil user-ID credentials can be neither stored nor used"
+            );
+        }
         let listener =
             TcpListener::bind(config.bind)
                 .await
@@ -122,12 +155,15 @@ impl Application {
             tracing::warn!("[upstream] is not configured: NIK look-ups are unavailable");
             None
         };
+        let auth = auth::Auth::new(storage.clone(), &config.auth, addr, auth::Clock::system())?;
         let state = AppState {
             storage: storage.clone(),
             upstream,
             leptos_options: leptos_options(&config, addr),
             config: Arc::new(config),
             demo,
+            secrets: secrets.map(Arc::new),
+            auth: Arc::new(auth),
         };
         Ok(Application {
             listener,

@@ -28,6 +28,9 @@ enum Command {
     /// NIK tools that need no database and spend no quota.
     #[command(subcommand)]
     Nik(NikCommand),
+    /// Administration from the console: first accounts, institutions, password resets.
+    #[command(subcommand)]
+    Admin(sigap_server::admin::AdminCommand),
 }
 
 #[derive(Subcommand)]
@@ -80,16 +83,45 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Command::Admin(command) = cli.command {
+        return runtime.block_on(admin(config, command));
+    }
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve => serve(config, false).await,
             Command::Demo => serve(config, true).await,
-            Command::Nik(_) => Ok(()),
+            Command::Nik(_) | Command::Admin(_) => Ok(()),
         }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
+    }
+}
+
+/// `sigap admin ...` against the configured database (migrations applied first).
+async fn admin(config: Config, command: sigap_server::admin::AdminCommand) -> ExitCode {
+    if config.database_url.is_none()
+        && let Err(e) = check_data_dir(&config.data_dir)
+    {
+        return fail(&e);
+    }
+    let storage = match sigap_server::storage::connect(&config.effective_database_url()).await {
+        Ok(s) => s,
+        Err(e) => return fail(&e.into()),
+    };
+    let mut stdin = std::io::stdin().lock();
+    match sigap_server::admin::run(storage.as_ref(), command, &mut stdin, now_ms()).await {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sigap: {e}");
+            ExitCode::from(e.exit_code())
+        }
     }
 }
 
@@ -115,6 +147,11 @@ async fn serve(config: Config, demo_mode: bool) -> Result<(), StartupError> {
     let storage = sigap_server::storage::connect(&config.effective_database_url()).await?;
     if demo_mode {
         demo::seed(storage.as_ref(), now_ms()).await?;
+        if let Some(keyring) =
+            sigap_server::secrets::Keyring::load(&config.secrets, &config.data_dir, true)?
+        {
+            demo::seed_credentials(storage.as_ref(), &keyring, now_ms()).await?;
+        }
     }
     let app = Application::build_with_storage(config, storage, demo_mode).await?;
     let url = format!("http://{}", app.local_addr());
@@ -129,6 +166,12 @@ async fn serve(config: Config, demo_mode: bool) -> Result<(), StartupError> {
                 sim.population_size()
             );
             println!("  Contoh NIK / sample NIKs: dukcapil-sim --export-sample 5");
+        }
+        println!(
+            "  Akun demo / demo logins (peran / role, nama pengguna / username, kata sandi / password):"
+        );
+        for line in demo::login_lines() {
+            println!("    {line}");
         }
         println!("  Hentikan dengan / stop with: Ctrl-C");
         println!();

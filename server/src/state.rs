@@ -15,6 +15,10 @@ pub struct AppState {
     pub upstream: Option<crate::upstream::UpstreamClient>,
     /// `sigap demo`: synthetic data, simulator upstream.
     pub demo: bool,
+    /// Seals and opens Dukcapil user-ID credentials (`[secrets]`); `None` without a key.
+    pub secrets: Option<Arc<crate::secrets::Keyring>>,
+    /// Authentication: sessions, sign-in, passkeys (`[auth]`).
+    pub auth: Arc<crate::auth::Auth>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

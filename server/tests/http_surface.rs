@@ -157,8 +157,12 @@ async fn responses_are_compressed_when_asked() {
 async fn server_functions_answer_and_refuse_malformed_calls() {
     let app = spawn_app().await;
     let c = client();
+    // State-changing requests carry the portal's origin, as a browser on the portal does
+    // (the CSRF guard refuses them otherwise: tests/auth_csrf.rs).
+    let origin = app.url("");
     let r = c
         .post(app.url("/api/sf/shell_info"))
+        .header(header::ORIGIN, &origin)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body("")
         .send()
@@ -170,13 +174,19 @@ async fn server_functions_answer_and_refuse_malformed_calls() {
     assert_eq!(info["institution_name"], "BPBD Kabupaten Karanganyar");
 
     // Unknown server function.
-    let r = c.post(app.url("/api/sf/nope")).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/sf/nope"))
+        .header(header::ORIGIN, &origin)
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_client_error(), "{}", r.status());
 
     // Oversized body.
     let big = "x".repeat(sigap_server::web::MAX_BODY_BYTES + 1);
     let r = c
         .post(app.url("/api/sf/shell_info"))
+        .header(header::ORIGIN, &origin)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(big)
         .send()
@@ -185,7 +195,12 @@ async fn server_functions_answer_and_refuse_malformed_calls() {
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     // Wrong method on health endpoints.
-    let r = c.post(app.url("/healthz")).send().await.unwrap();
+    let r = c
+        .post(app.url("/healthz"))
+        .header(header::ORIGIN, &origin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     app.stop().await;
 }

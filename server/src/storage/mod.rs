@@ -5,15 +5,38 @@
 //! `RETURNING`); each has its own migrations folder (`migrations/sqlite`,
 //! `migrations/postgres`), applied at start. Population data never comes here.
 
+pub(crate) mod accounts;
+pub(crate) mod actor;
+pub(crate) mod agreements;
 mod audit_events;
+pub(crate) mod credentials;
+pub(crate) mod dukcapil_user_ids;
 mod institutions;
+pub(crate) mod nda;
 mod postgres;
+pub(crate) mod sessions;
 mod sqlite;
+pub(crate) mod throttle;
 
+pub use accounts::{
+    Account, AccountStore, LocalUserIdAssignment, NewAccount, NewStaffChangeNotice,
+    StaffChangeNotice,
+};
+pub use actor::Actor;
+pub use agreements::{
+    Addendum, Agreement, AgreementStore, AgreementUpdate, NewAddendum, NewAgreement, NewSptjm,
+    Sptjm,
+};
 pub use audit_events::{
     AuditEvent, AuditEventFilter, AuditEventStore, AuditOutcome, NewAuditEvent,
 };
+pub use dukcapil_user_ids::{DukcapilUserId, DukcapilUserIdStore, UserIdApplication};
 pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};
+pub use nda::{NdaAcceptance, NdaSignature, NdaStatus, NdaStore, NdaVersion};
+
+pub use credentials::{Ceremony, CredentialStore, NewPasskey, SecondFactorReset, StoredPasskey};
+pub use sessions::{SessionRecordStore, SessionRow, SessionWrite};
+pub use throttle::{ThrottleState, ThrottleStore};
 
 pub use postgres::PgStorage;
 pub use sqlite::SqliteStorage;
@@ -44,6 +67,14 @@ pub enum StorageError {
     NotFound,
     #[error("already exists")]
     Conflict,
+    /// Refused before anything was written: bad input, a name already taken, a change of
+    /// state that is not allowed. `code` is stable (e.g. `USERNAME_TAKEN`).
+    #[error("{code}: {message}")]
+    Rejected { code: &'static str, message: String },
+    /// A stored value this binary does not understand (e.g. an unknown role code): an error,
+    /// never a default.
+    #[error("stored data not understood: {0}")]
+    Corrupt(String),
     #[error("invalid database URL: {0}")]
     BadUrl(String),
     #[error("database error: {0}")]
@@ -53,6 +84,19 @@ pub enum StorageError {
 }
 
 impl StorageError {
+    /// A stable code for clients and logs.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StorageError::NotFound => "NOT_FOUND",
+            StorageError::Conflict => "CONFLICT",
+            StorageError::Rejected { code, .. } => code,
+            StorageError::Corrupt(_) => "STORAGE_CORRUPT",
+            StorageError::BadUrl(_) => "DATABASE_URL_INVALID",
+            StorageError::Database(_) => "DATABASE_ERROR",
+            StorageError::Migrate(_) => "MIGRATION_ERROR",
+        }
+    }
+
     pub(crate) fn from_write(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::Conflict,
@@ -78,7 +122,20 @@ impl MigrationState {
 /// The one storage interface every part of the server uses: the engine-level methods here,
 /// one sub-trait per area (each in its own module with its SQL and its `impl_*!` body).
 #[async_trait::async_trait]
-pub trait Storage: InstitutionStore + AuditEventStore + Send + Sync + 'static {
+pub trait Storage:
+    InstitutionStore
+    + AuditEventStore
+    + AccountStore
+    + AgreementStore
+    + DukcapilUserIdStore
+    + NdaStore
+    + SessionRecordStore
+    + CredentialStore
+    + ThrottleStore
+    + Send
+    + Sync
+    + 'static
+{
     fn kind(&self) -> BackendKind;
     /// One round trip to the database.
     async fn ping(&self) -> Result<(), StorageError>;

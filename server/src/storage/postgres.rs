@@ -1,8 +1,11 @@
 //! The PostgreSQL backend: for several `sigap` replicas sharing one database.
 
 use super::{
-    BackendKind, StorageError, audit_events::impl_audit_event_store, impl_storage,
-    institutions::impl_institution_store,
+    BackendKind, StorageError, accounts::impl_account_store, agreements::impl_agreement_store,
+    audit_events::impl_audit_event_store, credentials::impl_credential_store,
+    dukcapil_user_ids::impl_dukcapil_user_id_store, impl_storage,
+    institutions::impl_institution_store, nda::impl_nda_store, sessions::impl_session_record_store,
+    throttle::impl_throttle_store,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
@@ -30,4 +33,11 @@ impl PgStorage {
 
 impl_institution_store!(PgStorage);
 impl_audit_event_store!(PgStorage);
+impl_account_store!(PgStorage);
+impl_agreement_store!(PgStorage);
+impl_dukcapil_user_id_store!(PgStorage);
+impl_nda_store!(PgStorage);
+impl_session_record_store!(PgStorage);
+impl_credential_store!(PgStorage);
+impl_throttle_store!(PgStorage);
 impl_storage!(PgStorage, BackendKind::Postgres, MIGRATOR);

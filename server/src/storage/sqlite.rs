@@ -1,8 +1,11 @@
 //! The SQLite backend: the embedded default, one file in the data folder, WAL journal.
 
 use super::{
-    BackendKind, StorageError, audit_events::impl_audit_event_store, impl_storage,
-    institutions::impl_institution_store,
+    BackendKind, StorageError, accounts::impl_account_store, agreements::impl_agreement_store,
+    audit_events::impl_audit_event_store, credentials::impl_credential_store,
+    dukcapil_user_ids::impl_dukcapil_user_id_store, impl_storage,
+    institutions::impl_institution_store, nda::impl_nda_store, sessions::impl_session_record_store,
+    throttle::impl_throttle_store,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::{str::FromStr, time::Duration};
@@ -35,4 +38,11 @@ impl SqliteStorage {
 
 impl_institution_store!(SqliteStorage);
 impl_audit_event_store!(SqliteStorage);
+impl_account_store!(SqliteStorage);
+impl_agreement_store!(SqliteStorage);
+impl_dukcapil_user_id_store!(SqliteStorage);
+impl_nda_store!(SqliteStorage);
+impl_session_record_store!(SqliteStorage);
+impl_credential_store!(SqliteStorage);
+impl_throttle_store!(SqliteStorage);
 impl_storage!(SqliteStorage, BackendKind::Sqlite, MIGRATOR);

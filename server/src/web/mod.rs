@@ -1,7 +1,13 @@
 //! The HTTP surface: the router (portal pages, server functions, health endpoints, static
-//! files) and the layers around it (security headers, compression, body limits, tracing).
+//! files, the `/auth/` endpoints) and the layers around it, outermost first: tracing, the
+//! closed-network guard (`network`), security headers, compression, the CSRF origin check
+//! (`csrf`), the session (tower-sessions over our database) and its check
+//! (`auth::session::resolve_session`), body limits.
 
+pub mod auth_api;
+pub mod csrf;
 pub mod health;
+pub mod network;
 pub mod security;
 
 use crate::{portal::PortalBackend, state::AppState};
@@ -27,6 +33,12 @@ pub fn router(state: AppState) -> Router {
     let context = move || provide_context(handle.clone());
     let routes = generate_route_list(app::App);
     let options = state.leptos_options.clone();
+    let auth = state.auth.clone();
+    let network = Arc::new(state.config.network.clone());
+    let origins = Arc::new(csrf::AllowedOrigins(
+        auth.settings().allowed_origins.clone(),
+    ));
+    let sessions = crate::auth::session::session_layer(&auth);
 
     let sf_context = context.clone();
     let server_fns = move |_state: State<AppState>, req: Request<Body>| {
@@ -45,6 +57,7 @@ pub fn router(state: AppState) -> Router {
             "/api/sf/{*fn_name}",
             get(server_fns.clone()).post(server_fns),
         )
+        .merge(auth_api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || app::shell(options.clone())
@@ -54,8 +67,21 @@ pub fn router(state: AppState) -> Router {
             _,
         >(context, app::shell))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(
+            auth,
+            crate::auth::session::resolve_session,
+        ))
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            origins,
+            csrf::csrf_guard,
+        ))
         .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(axum::middleware::from_fn(security::security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            network,
+            network::network_guard,
+        ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

@@ -2,7 +2,7 @@
 // (SIGAP_E2E_URL). The browser is Debian's Chromium: no browser is ever downloaded.
 import { defineConfig } from "@playwright/test";
 
-const baseURL = process.env.SIGAP_E2E_URL ?? "http://127.0.0.1:3000";
+const baseURL = process.env.SIGAP_E2E_URL ?? "http://localhost:3000";
 
 export default defineConfig({
   testDir: "./tests",

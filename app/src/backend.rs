@@ -25,13 +25,100 @@ pub struct SystemStatus {
     pub migrations_expected: i64,
 }
 
+/// How far the person using this browser is signed in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    Anonymous,
+    /// Password verified; the role needs a second factor and none is registered yet.
+    EnrolmentRequired,
+    /// Password verified; a passkey or recovery code is still needed.
+    SecondFactorRequired,
+    Authenticated,
+}
+
+impl SessionState {
+    /// Where the portal sends someone in this state after the sign-in form.
+    pub fn next_path(self, nda_pending: bool) -> &'static str {
+        match self {
+            SessionState::Anonymous => "/masuk",
+            SessionState::EnrolmentRequired => "/akun/passkey",
+            SessionState::SecondFactorRequired => "/masuk/verifikasi",
+            SessionState::Authenticated if nda_pending => "/nda",
+            SessionState::Authenticated => "/",
+        }
+    }
+}
+
+/// The signed-in account, as the header and the account page show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionAccount {
+    pub username: String,
+    pub display_name: String,
+    /// The stable role code (`operator`, `institution_admin`, ...); the UI translates it.
+    pub role: String,
+    pub institution_name: Option<String>,
+}
+
+/// The session as the portal sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub state: SessionState,
+    pub account: Option<SessionAccount>,
+    /// The role must accept its institution's NDA and has not accepted the current version
+    /// (only ever true when `state` is `Authenticated`).
+    pub nda_pending: bool,
+}
+
+impl SessionInfo {
+    pub fn anonymous() -> SessionInfo {
+        SessionInfo {
+            state: SessionState::Anonymous,
+            account: None,
+            nda_pending: false,
+        }
+    }
+}
+
+/// The NDA the signed-in operator is asked to accept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NdaView {
+    pub version_id: i64,
+    pub version: i64,
+    pub title: String,
+    pub body: String,
+    pub institution_name: String,
+    /// When this account accepted this version (Unix ms), if it has.
+    pub accepted_at_ms: Option<i64>,
+}
+
+/// One of the signed-in account's passkeys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasskeySummary {
+    pub id: i64,
+    pub name: String,
+    pub created_at_ms: i64,
+    pub last_used_at_ms: Option<i64>,
+}
+
+/// The account page: who am I, my passkeys, how many recovery codes are left.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub account: SessionAccount,
+    pub passkeys: Vec<PasskeySummary>,
+    pub recovery_codes_remaining: i64,
+    /// The role may register and remove its own passkeys and recovery codes.
+    pub manages_passkeys: bool,
+}
+
 #[cfg(feature = "ssr")]
 pub use ssr::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::{ShellInfo, SystemStatus};
+    use super::{AccountView, NdaView, SessionInfo, ShellInfo, SystemStatus};
     use crate::AppError;
+    use http::request::Parts;
     use std::{future::Future, pin::Pin, sync::Arc};
 
     /// A boxed future, so the trait stays object-safe without extra crates.
@@ -41,6 +128,42 @@ mod ssr {
     pub trait Backend: Send + Sync + 'static {
         fn shell_info(&self) -> BoxFuture<'_, Result<ShellInfo, AppError>>;
         fn system_status(&self) -> BoxFuture<'_, Result<SystemStatus, AppError>>;
+        /// The request's session (public: anonymous is an answer, not an error).
+        fn session(&self, parts: Parts) -> BoxFuture<'_, Result<SessionInfo, AppError>>;
+        /// Password sign-in on the request's session (throttled; one answer for unknown user
+        /// and wrong password).
+        fn sign_in(
+            &self,
+            parts: Parts,
+            username: String,
+            password: String,
+        ) -> BoxFuture<'_, Result<SessionInfo, AppError>>;
+        /// Ends the request's session (audited when someone was signed in).
+        fn sign_out(&self, parts: Parts) -> BoxFuture<'_, Result<(), AppError>>;
+        /// Ends every session of the caller's account (partial sessions too), audited.
+        fn sign_out_everywhere(&self, parts: Parts) -> BoxFuture<'_, Result<(), AppError>>;
+        /// The caller's account page (fully authenticated).
+        fn account(&self, parts: Parts) -> BoxFuture<'_, Result<AccountView, AppError>>;
+        /// Removes one of the caller's own passkeys (not the last one when the role needs a
+        /// second factor), audited.
+        fn remove_passkey(
+            &self,
+            parts: Parts,
+            passkey_id: i64,
+        ) -> BoxFuture<'_, Result<AccountView, AppError>>;
+        /// New recovery codes for the caller, replacing earlier ones; shown once.
+        fn generate_recovery_codes(
+            &self,
+            parts: Parts,
+        ) -> BoxFuture<'_, Result<Vec<String>, AppError>>;
+        /// The current NDA of the caller's institution (fully authenticated, `nda.accept`).
+        fn current_nda(&self, parts: Parts) -> BoxFuture<'_, Result<NdaView, AppError>>;
+        /// Records the caller's acceptance of NDA version `version_id` (audited).
+        fn accept_nda(
+            &self,
+            parts: Parts,
+            version_id: i64,
+        ) -> BoxFuture<'_, Result<NdaView, AppError>>;
     }
 
     /// The context object holding the server's [`Backend`].
@@ -50,6 +173,13 @@ mod ssr {
     /// The per-request CSP nonce, put in the request extensions by the server's middleware.
     #[derive(Clone, Debug)]
     pub struct CspNonce(pub Arc<str>);
+
+    /// The request's head (headers, extensions with the session) from context.
+    pub fn request_parts() -> Result<Parts, AppError> {
+        leptos::prelude::use_context::<Parts>().ok_or_else(|| AppError::Internal {
+            reference: "no-request-context".into(),
+        })
+    }
 
     /// The backend from context; an internal error if the server forgot to provide it.
     pub fn backend() -> Result<Arc<dyn Backend>, AppError> {

@@ -12,9 +12,25 @@ use serde::{Deserialize, Serialize};
 /// An error a page can show. Messages are stable codes; the page translates them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
-    /// Not signed in, or not allowed to see this.
+    /// Not allowed to see this (wrong role, another institution's data).
     #[error("FORBIDDEN")]
     Forbidden,
+    /// Not signed in (or the session ended).
+    #[error("AUTH_REQUIRED")]
+    AuthRequired,
+    /// Signed in with the password only; the second factor is still needed.
+    #[error("SECOND_FACTOR_REQUIRED")]
+    SecondFactorRequired,
+    /// Wrong username or password (unknown and deactivated accounts get the same answer).
+    #[error("SIGN_IN_FAILED")]
+    SignInFailed,
+    /// Too many failed sign-ins: wait this many seconds.
+    #[error("TOO_MANY_ATTEMPTS ({retry_after_secs} s)")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// A request the server refused for a stated reason (a stable code such as
+    /// `NDA_NOT_CURRENT`).
+    #[error("{code}")]
+    Rejected { code: String },
     /// The thing asked for does not exist (or is not visible to the caller).
     #[error("NOT_FOUND")]
     NotFound,
@@ -28,9 +44,14 @@ pub enum AppError {
 
 impl AppError {
     /// The stable code of this error, for the API and the UI's message lookup.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> &str {
         match self {
             AppError::Forbidden => "FORBIDDEN",
+            AppError::AuthRequired => "AUTH_REQUIRED",
+            AppError::SecondFactorRequired => "SECOND_FACTOR_REQUIRED",
+            AppError::SignInFailed => "SIGN_IN_FAILED",
+            AppError::TooManyAttempts { .. } => "TOO_MANY_ATTEMPTS",
+            AppError::Rejected { code } => code,
             AppError::NotFound => "NOT_FOUND",
             AppError::Internal { .. } => "INTERNAL",
             AppError::Request(_) => "REQUEST_FAILED",

@@ -90,6 +90,59 @@ pub struct Texts {
     pub back_home: &'static str,
     pub error_title: &'static str,
     pub error_body: &'static str,
+    pub nav_sign_in: &'static str,
+    pub sign_out: &'static str,
+    pub signed_in_as: &'static str,
+    pub sign_in_title: &'static str,
+    pub sign_in_lead: &'static str,
+    pub username_label: &'static str,
+    pub password_label: &'static str,
+    pub sign_in_submit: &'static str,
+    pub err_sign_in_failed: &'static str,
+    /// `{}` is replaced by the seconds to wait.
+    pub err_too_many_attempts: &'static str,
+    pub err_auth_required: &'static str,
+    pub err_second_factor: &'static str,
+    pub err_forbidden: &'static str,
+    pub err_request: &'static str,
+    pub err_rejected: &'static str,
+    pub nda_title: &'static str,
+    pub nda_lead: &'static str,
+    pub nda_version: &'static str,
+    pub nda_accept: &'static str,
+    pub nda_accepted: &'static str,
+    pub nda_pending_title: &'static str,
+    pub nda_pending_body: &'static str,
+    pub nda_open: &'static str,
+    pub passkey_enrol_title: &'static str,
+    pub passkey_enrol_lead: &'static str,
+    pub passkey_name_label: &'static str,
+    pub passkey_register: &'static str,
+    pub verify_title: &'static str,
+    pub verify_lead: &'static str,
+    pub verify_passkey: &'static str,
+    pub recovery_label: &'static str,
+    pub recovery_submit: &'static str,
+    pub passkey_cancelled: &'static str,
+    pub passkey_unsupported: &'static str,
+    pub nav_account: &'static str,
+    pub nav_nda: &'static str,
+    pub account_title: &'static str,
+    pub account_name: &'static str,
+    pub account_role: &'static str,
+    pub account_institution: &'static str,
+    pub account_recovery_remaining: &'static str,
+    pub account_passkeys: &'static str,
+    pub account_passkey_remove: &'static str,
+    pub account_passkey_add: &'static str,
+    pub account_recovery_title: &'static str,
+    pub account_recovery_lead: &'static str,
+    pub account_recovery_generate: &'static str,
+    pub account_recovery_once: &'static str,
+    pub account_sessions_title: &'static str,
+    pub account_sign_out_everywhere: &'static str,
+    /// Role labels by stable role code.
+    pub roles: [(&'static str, &'static str); 7],
     pub footer: &'static str,
 }
 
@@ -138,6 +191,67 @@ pub static ID: Texts = Texts {
     back_home: "Kembali ke Beranda",
     error_title: "Terjadi kesalahan",
     error_body: "Permintaan tidak dapat diproses. Sebutkan kode rujukan ini kepada admin:",
+    nav_sign_in: "Masuk",
+    sign_out: "Keluar",
+    signed_in_as: "Masuk sebagai",
+    sign_in_title: "Masuk ke SIGAP",
+    sign_in_lead: "Gunakan akun yang diberikan admin instansi Anda.",
+    username_label: "Nama pengguna",
+    password_label: "Kata sandi",
+    sign_in_submit: "Masuk",
+    err_sign_in_failed: "Nama pengguna atau kata sandi salah.",
+    err_too_many_attempts: "Terlalu banyak percobaan yang gagal. Coba lagi dalam {} detik.",
+    err_auth_required: "Silakan masuk terlebih dahulu.",
+    err_second_factor: "Verifikasi langkah kedua diperlukan: gunakan passkey atau kode pemulihan Anda.",
+    err_forbidden: "Anda tidak berwenang membuka halaman ini.",
+    err_request: "Permintaan gagal. Periksa sambungan lalu coba lagi.",
+    err_rejected: "Permintaan ditolak:",
+    nda_title: "Pernyataan Kerahasiaan (NDA)",
+    nda_lead: "Sebelum mengakses data kependudukan, Anda wajib menyetujui pernyataan kerahasiaan instansi Anda.",
+    nda_version: "Versi",
+    nda_accept: "Saya setuju",
+    nda_accepted: "Anda telah menyetujui versi ini.",
+    nda_pending_title: "NDA belum disetujui",
+    nda_pending_body: "Setujui pernyataan kerahasiaan (NDA) instansi Anda sebelum mengakses data kependudukan.",
+    nda_open: "Baca dan setujui NDA",
+    passkey_enrol_title: "Daftarkan passkey",
+    passkey_enrol_lead: "Peran Anda memerlukan verifikasi langkah kedua. Daftarkan passkey (sidik jari, \
+                         PIN perangkat, atau kunci keamanan) untuk menyelesaikan proses masuk.",
+    passkey_name_label: "Nama passkey (opsional)",
+    passkey_register: "Daftarkan passkey",
+    verify_title: "Verifikasi langkah kedua",
+    verify_lead: "Gunakan passkey Anda, atau salah satu kode pemulihan yang pernah Anda simpan.",
+    verify_passkey: "Gunakan passkey",
+    recovery_label: "Kode pemulihan",
+    recovery_submit: "Gunakan kode pemulihan",
+    passkey_cancelled: "Passkey dibatalkan atau tidak tersedia. Silakan coba lagi.",
+    passkey_unsupported: "Peramban ini tidak mendukung passkey. Gunakan kode pemulihan.",
+    nav_account: "Akun",
+    nav_nda: "NDA",
+    account_title: "Akun saya",
+    account_name: "Nama",
+    account_role: "Peran",
+    account_institution: "Instansi",
+    account_recovery_remaining: "Sisa kode pemulihan",
+    account_passkeys: "Passkey",
+    account_passkey_remove: "Hapus",
+    account_passkey_add: "Tambah passkey",
+    account_recovery_title: "Kode pemulihan",
+    account_recovery_lead: "Kode pemulihan dipakai bila passkey tidak tersedia. Membuat kode baru \
+                            membatalkan kode lama.",
+    account_recovery_generate: "Buat kode pemulihan baru",
+    account_recovery_once: "Simpan kode ini di tempat aman sekarang: kode hanya ditampilkan sekali.",
+    account_sessions_title: "Sesi",
+    account_sign_out_everywhere: "Keluar dari semua perangkat",
+    roles: [
+        ("operator", "Petugas"),
+        ("institution_admin", "Admin Instansi"),
+        ("head", "Penanggung Jawab"),
+        ("disdukcapil_admin", "Admin Disdukcapil"),
+        ("disdukcapil_evaluator", "Evaluator Disdukcapil"),
+        ("auditor", "Auditor"),
+        ("service", "Akun Layanan (API)"),
+    ],
     footer: "SIGAP · perangkat lunak sumber terbuka untuk pemanfaatan data kependudukan yang sah",
 };
 
@@ -186,8 +300,97 @@ pub static EN: Texts = Texts {
     back_home: "Back to Home",
     error_title: "Something went wrong",
     error_body: "The request could not be processed. Give this reference to your admin:",
+    nav_sign_in: "Sign in",
+    sign_out: "Sign out",
+    signed_in_as: "Signed in as",
+    sign_in_title: "Sign in to SIGAP",
+    sign_in_lead: "Use the account your institution's admin gave you.",
+    username_label: "Username",
+    password_label: "Password",
+    sign_in_submit: "Sign in",
+    err_sign_in_failed: "Wrong username or password.",
+    err_too_many_attempts: "Too many failed attempts. Try again in {} seconds.",
+    err_auth_required: "Please sign in first.",
+    err_second_factor: "A second step is needed: use your passkey or a recovery code.",
+    err_forbidden: "You are not allowed to open this page.",
+    err_request: "The request failed. Check the connection and try again.",
+    err_rejected: "Request refused:",
+    nda_title: "Confidentiality statement (NDA)",
+    nda_lead: "Before you access population data you must accept your institution's confidentiality statement.",
+    nda_version: "Version",
+    nda_accept: "I agree",
+    nda_accepted: "You have accepted this version.",
+    nda_pending_title: "NDA not yet accepted",
+    nda_pending_body: "Accept your institution's confidentiality statement (NDA) before accessing population data.",
+    nda_open: "Read and accept the NDA",
+    passkey_enrol_title: "Register a passkey",
+    passkey_enrol_lead: "Your role needs a second verification step. Register a passkey (fingerprint, \
+                         device PIN or security key) to finish signing in.",
+    passkey_name_label: "Passkey name (optional)",
+    passkey_register: "Register passkey",
+    verify_title: "Second-step verification",
+    verify_lead: "Use your passkey, or one of the recovery codes you saved.",
+    verify_passkey: "Use passkey",
+    recovery_label: "Recovery code",
+    recovery_submit: "Use recovery code",
+    passkey_cancelled: "The passkey was cancelled or is not available. Please try again.",
+    passkey_unsupported: "This browser does not support passkeys. Use a recovery code.",
+    nav_account: "Account",
+    nav_nda: "NDA",
+    account_title: "My account",
+    account_name: "Name",
+    account_role: "Role",
+    account_institution: "Institution",
+    account_recovery_remaining: "Recovery codes left",
+    account_passkeys: "Passkeys",
+    account_passkey_remove: "Remove",
+    account_passkey_add: "Add a passkey",
+    account_recovery_title: "Recovery codes",
+    account_recovery_lead: "Recovery codes are for when no passkey is at hand. New codes cancel \
+                            the old ones.",
+    account_recovery_generate: "Generate new recovery codes",
+    account_recovery_once: "Store these codes somewhere safe now: they are shown only once.",
+    account_sessions_title: "Sessions",
+    account_sign_out_everywhere: "Sign out on every device",
+    roles: [
+        ("operator", "Operator"),
+        ("institution_admin", "Institution admin"),
+        ("head", "Head (responsible official)"),
+        ("disdukcapil_admin", "Disdukcapil admin"),
+        ("disdukcapil_evaluator", "Disdukcapil evaluator"),
+        ("auditor", "Auditor"),
+        ("service", "Service account (API)"),
+    ],
     footer: "SIGAP · open-source software for lawful use of population data",
 };
+
+impl Texts {
+    /// The label of a role code (the code itself if unknown).
+    pub fn role_label<'a>(&self, code: &'a str) -> &'a str {
+        self.roles
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, l)| *l)
+            .unwrap_or(code)
+    }
+
+    /// The message a page shows for a server function's error.
+    pub fn error_message(&self, error: &crate::AppError) -> String {
+        use crate::AppError;
+        match error {
+            AppError::SignInFailed => self.err_sign_in_failed.to_string(),
+            AppError::TooManyAttempts { retry_after_secs } => self
+                .err_too_many_attempts
+                .replace("{}", &retry_after_secs.to_string()),
+            AppError::AuthRequired => self.err_auth_required.to_string(),
+            AppError::SecondFactorRequired => self.err_second_factor.to_string(),
+            AppError::Forbidden | AppError::NotFound => self.err_forbidden.to_string(),
+            AppError::Request(_) => self.err_request.to_string(),
+            AppError::Rejected { code } => format!("{} {code}", self.err_rejected),
+            AppError::Internal { reference } => format!("{} {reference}", self.error_body),
+        }
+    }
+}
 
 /// The current language, shared by every component.
 #[derive(Clone, Copy)]
@@ -281,5 +484,20 @@ mod tests {
         assert_eq!(Lang::from_cookie_str("a=b; sigap_lang=en"), Lang::En);
         assert_eq!(Lang::from_cookie_str("sigap_lang=fr"), Lang::Id);
         assert_eq!(Lang::from_cookie_str("xsigap_lang=en"), Lang::Id);
+    }
+
+    #[test]
+    fn error_messages_are_translated() {
+        let e = crate::AppError::TooManyAttempts {
+            retry_after_secs: 7,
+        };
+        assert!(ID.error_message(&e).contains("7 detik"));
+        assert!(EN.error_message(&e).contains("7 seconds"));
+        assert_eq!(
+            ID.error_message(&crate::AppError::SignInFailed),
+            "Nama pengguna atau kata sandi salah."
+        );
+        assert_eq!(ID.role_label("operator"), "Petugas");
+        assert_eq!(EN.role_label("operator"), "Operator");
     }
 }

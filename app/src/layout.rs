@@ -2,10 +2,13 @@
 //! main area and footer.
 
 use crate::AppError;
+use crate::backend::SessionState;
 use crate::backend::ShellInfo;
 use crate::i18n::{set_lang, use_lang};
+use crate::session::{SignOut, use_session};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_navigate;
 
 /// Header facts from the server (institution name, demo mode).
 #[leptos::server(prefix = "/api/sf", endpoint = "shell_info")]
@@ -20,6 +23,15 @@ pub fn Shell(children: Children) -> impl IntoView {
     let lang = use_lang();
     let texts = move || lang.get().texts();
     let info = Resource::new(|| (), |_| get_shell_info());
+    let session = use_session();
+    let sign_out = ServerAction::<SignOut>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            session.refresh();
+            navigate("/masuk", Default::default());
+        }
+    });
 
     view! {
         <header class="site-header">
@@ -55,6 +67,46 @@ pub fn Shell(children: Children) -> impl IntoView {
                             })
                     }}
                 </Suspense>
+                <Suspense fallback=|| ()>
+                    {move || {
+                        session
+                            .info
+                            .get()
+                            .map(|r| match r.ok().and_then(|i| i.account) {
+                                Some(a) => {
+                                    let role = a.role.clone();
+                                    view! {
+                                        <div class="account" data-testid="account">
+                                            <span class="account-name" data-testid="account-name">
+                                                {a.display_name.clone()}
+                                            </span>
+                                            <small class="account-role" data-testid="account-role">
+                                                {move || texts().role_label(&role).to_string()}
+                                            </small>
+                                            <ActionForm action=sign_out>
+                                                <button
+                                                    type="submit"
+                                                    class="button-secondary"
+                                                    data-testid="sign-out"
+                                                >
+                                                    {move || texts().sign_out}
+                                                </button>
+                                            </ActionForm>
+                                        </div>
+                                    }
+                                        .into_any()
+                                }
+                                None => {
+                                    view! {
+                                        <a class="sign-in-link" href="/masuk" data-testid="sign-in-link">
+                                            {move || texts().nav_sign_in}
+                                        </a>
+                                    }
+                                        .into_any()
+                                }
+                            })
+                    }}
+                </Suspense>
                 <button
                     type="button"
                     class="lang-toggle"
@@ -68,6 +120,22 @@ pub fn Shell(children: Children) -> impl IntoView {
             <nav class="container nav" aria-label="Navigasi utama">
                 <A href="/" exact=true>{move || texts().nav_home}</A>
                 <A href="/status">{move || texts().nav_status}</A>
+                <Suspense fallback=|| ()>
+                    <Show when=move || {
+                        session.info.get().is_some_and(|r| {
+                            r.is_ok_and(|i| i.state == SessionState::Authenticated && i.nda_pending)
+                        })
+                    }>
+                        <A href="/nda">{move || texts().nav_nda}</A>
+                    </Show>
+                    <Show when=move || {
+                        session.info.get().is_some_and(|r| {
+                            r.is_ok_and(|i| i.state == SessionState::Authenticated)
+                        })
+                    }>
+                        <A href="/akun">{move || texts().nav_account}</A>
+                    </Show>
+                </Suspense>
             </nav>
         </header>
         <main class="container main">{children()}</main>

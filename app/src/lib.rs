@@ -9,6 +9,7 @@ pub mod error;
 pub mod i18n;
 pub mod layout;
 pub mod pages;
+pub mod session;
 
 use leptos::prelude::*;
 #[cfg(feature = "ssr")]
@@ -30,11 +31,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     use leptos::nonce::Nonce;
 
     let parts = use_context::<http::request::Parts>();
-    if let Some(nonce) = parts
+    let nonce = parts
         .as_ref()
         .and_then(|p| p.extensions.get::<backend::CspNonce>())
-    {
-        provide_context(Nonce::from_value(nonce.0.clone()));
+        .map(|n| n.0.clone());
+    if let Some(nonce) = &nonce {
+        provide_context(Nonce::from_value(nonce.clone()));
     }
     let lang = parts
         .as_ref()
@@ -49,6 +51,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
+                // Passkey ceremonies (public/passkey.js): a same-origin module, no inline code
+                // (it carries the nonce too, like every script of the page).
+                <script type="module" src="/passkey.js" nonce=nonce.map(|n| n.to_string())></script>
                 <MetaTags />
             </head>
             <body>
@@ -63,6 +68,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     i18n::provide_lang();
+    session::provide_session();
 
     view! {
         <Stylesheet id="sigap" href="/pkg/sigap.css" />
@@ -72,6 +78,11 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::Home />
                     <Route path=path!("/status") view=pages::status::Status />
+                    <Route path=path!("/masuk") view=pages::sign_in::SignInPage />
+                    <Route path=path!("/nda") view=pages::nda::NdaPage />
+                    <Route path=path!("/akun") view=pages::account::AccountPage />
+                    <Route path=path!("/akun/passkey") view=pages::passkey::PasskeyEnrolment />
+                    <Route path=path!("/masuk/verifikasi") view=pages::passkey::SecondFactor />
                 </Routes>
             </layout::Shell>
         </Router>

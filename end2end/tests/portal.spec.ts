@@ -72,7 +72,7 @@ test("unknown routes get the portal's 404 page", async ({ page }) => {
 
 test("no horizontal scrolling", async ({ page }) => {
   const problems = watchConsole(page, ["/tidak-ada"]);
-  for (const path of ["/", "/status", "/tidak-ada"]) {
+  for (const path of ["/", "/status", "/tidak-ada", "/masuk", "/masuk/verifikasi", "/akun/passkey"]) {
     await page.goto(path);
     await waitForHydration(page);
     const overflow = await page.evaluate(

@@ -1,6 +1,8 @@
 //! Beranda: what SIGAP is for and the rules every access follows.
 
+use crate::backend::SessionState;
 use crate::i18n::use_lang;
+use crate::session::use_session;
 use leptos::prelude::*;
 
 /// The home page.
@@ -9,12 +11,27 @@ pub fn Home() -> impl IntoView {
     let lang = use_lang();
     let texts = move || lang.get().texts();
     let show_elements = RwSignal::new(false);
+    let session = use_session();
+    let nda_pending = move || {
+        session.info.get().is_some_and(|r| {
+            r.is_ok_and(|i| i.state == SessionState::Authenticated && i.nda_pending)
+        })
+    };
 
     view! {
         <section class="hero">
             <h1 data-testid="home-title">{move || texts().home_title}</h1>
             <p class="lead">{move || texts().home_lead}</p>
         </section>
+        <Suspense fallback=|| ()>
+            <Show when=nda_pending>
+                <section class="card card-warning" role="status" data-testid="nda-pending">
+                    <h2>{move || texts().nda_pending_title}</h2>
+                    <p>{move || texts().nda_pending_body}</p>
+                    <a class="button-primary" href="/nda">{move || texts().nda_open}</a>
+                </section>
+            </Show>
+        </Suspense>
         <div class="cards">
             <section class="card">
                 <h2>{move || texts().home_rules_title}</h2>

@@ -1,5 +1,9 @@
 //! One module per page of the portal.
 
+pub mod account;
 pub mod home;
+pub mod nda;
 pub mod not_found;
+pub mod passkey;
+pub mod sign_in;
 pub mod status;

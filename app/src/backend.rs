@@ -58,6 +58,10 @@ pub struct SessionAccount {
     /// The stable role code (`operator`, `institution_admin`, ...); the UI translates it.
     pub role: String,
     pub institution_name: Option<String>,
+    /// The role may open `/admin` (`operators.manage`, decided by `domain::access`).
+    pub institution_admin: bool,
+    /// The role may open `/disdukcapil` (`agreements.manage`).
+    pub disdukcapil_admin: bool,
 }
 
 /// The session as the portal sees it.
@@ -111,12 +115,125 @@ pub struct AccountView {
     pub manages_passkeys: bool,
 }
 
+/// One account of the institution, as its admin sees it ("who has signed what").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminAccount {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    /// Stable role code; the UI translates it.
+    pub role: String,
+    pub local_user_id: Option<String>,
+    pub active: bool,
+    pub deactivated_at_ms: Option<i64>,
+    /// The latest NDA version this account accepted, and when (Unix ms).
+    pub nda_accepted_version: Option<i64>,
+    pub nda_accepted_at_ms: Option<i64>,
+    /// The institution admin may deactivate this account (an active operator, not oneself).
+    pub deactivatable: bool,
+}
+
+/// One period during which an account held a local user ID.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalUserIdPeriod {
+    pub username: String,
+    pub local_user_id: String,
+    pub assigned_at_ms: i64,
+    /// `None` while current.
+    pub ended_at_ms: Option<i64>,
+}
+
+/// An addendum of an agreement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddendumSummary {
+    pub number: String,
+    /// ISO days (`YYYY-MM-DD`).
+    pub signed_on: String,
+    pub valid_to: String,
+}
+
+/// An agreement (PKS) with its validity and SPTJM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementSummary {
+    pub id: i64,
+    pub institution_number: String,
+    pub dukcapil_number: String,
+    /// Stable status code (`draft`, `active`, `suspended`, `terminated`).
+    pub status: String,
+    /// ISO days (`YYYY-MM-DD`).
+    pub signed_on: String,
+    pub valid_from: String,
+    pub valid_to: String,
+    /// The end with addenda.
+    pub effective_valid_to: String,
+    pub addenda: Vec<AddendumSummary>,
+    pub sptjm_signer: Option<String>,
+    pub sptjm_position: Option<String>,
+    pub sptjm_signed_on: Option<String>,
+}
+
+/// The institution's access state today (WIB): active, or the reason code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessSummary {
+    pub active: bool,
+    /// `NO_AGREEMENT`, `AGREEMENT_EXPIRED`, ... when not active.
+    pub reason: Option<String>,
+    /// Last day in force when active (ISO day).
+    pub valid_to: Option<String>,
+}
+
+/// The institution admin's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionAdminView {
+    pub institution_name: String,
+    pub access: AccessSummary,
+    pub current_nda_version: Option<i64>,
+    pub accounts: Vec<AdminAccount>,
+    pub local_user_ids: Vec<LocalUserIdPeriod>,
+    pub agreements: Vec<AgreementSummary>,
+}
+
+/// One institution in the Disdukcapil admin's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionSummary {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub access: AccessSummary,
+}
+
+/// A Dukcapil user-ID application (never its credential).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserIdSummary {
+    pub id: i64,
+    pub full_name: String,
+    pub position: String,
+    pub local_user_id: String,
+    pub dukcapil_user_id: Option<String>,
+    /// Stable status code (`requested`, `active`, `revoked`).
+    pub status: String,
+    pub has_credential: bool,
+    pub requested_at_ms: i64,
+    pub revoke_reason: Option<String>,
+}
+
+/// One institution as the Disdukcapil admin sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DisdukcapilInstitutionView {
+    pub institution: InstitutionSummary,
+    pub agreements: Vec<AgreementSummary>,
+    pub user_ids: Vec<UserIdSummary>,
+}
+
 #[cfg(feature = "ssr")]
 pub use ssr::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
-    use super::{AccountView, NdaView, SessionInfo, ShellInfo, SystemStatus};
+    use super::{
+        AccountView, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary, NdaView,
+        SessionInfo, ShellInfo, SystemStatus,
+    };
     use crate::AppError;
     use http::request::Parts;
     use std::{future::Future, pin::Pin, sync::Arc};
@@ -164,6 +281,44 @@ mod ssr {
             parts: Parts,
             version_id: i64,
         ) -> BoxFuture<'_, Result<NdaView, AppError>>;
+        /// The caller's institution: accounts, NDA acceptances, local user IDs, agreements
+        /// (fully authenticated, `operators.manage`).
+        fn institution_admin(
+            &self,
+            parts: Parts,
+        ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>>;
+        /// Deactivates an operator of the caller's institution and ends its sessions at once
+        /// (audited `account.deactivate`).
+        fn deactivate_account(
+            &self,
+            parts: Parts,
+            account_id: i64,
+        ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>>;
+        /// Every institution with its access state (`agreements.manage`).
+        fn disdukcapil_institutions(
+            &self,
+            parts: Parts,
+        ) -> BoxFuture<'_, Result<Vec<InstitutionSummary>, AppError>>;
+        /// One institution's agreements and user-ID applications (`agreements.manage`).
+        fn disdukcapil_institution(
+            &self,
+            parts: Parts,
+            institution_id: i64,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Grants a requested user ID (`user_ids.approve`), audited.
+        fn activate_user_id(
+            &self,
+            parts: Parts,
+            id: i64,
+            dukcapil_user_id: String,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Rejects or revokes a user ID (`user_ids.approve`), audited.
+        fn revoke_user_id(
+            &self,
+            parts: Parts,
+            id: i64,
+            reason: String,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
     }
 
     /// The context object holding the server's [`Backend`].

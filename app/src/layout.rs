@@ -2,8 +2,8 @@
 //! main area and footer.
 
 use crate::AppError;
-use crate::backend::SessionState;
 use crate::backend::ShellInfo;
+use crate::backend::{SessionAccount, SessionState};
 use crate::i18n::{set_lang, use_lang};
 use crate::session::{SignOut, use_session};
 use leptos::prelude::*;
@@ -26,6 +26,13 @@ pub fn Shell(children: Children) -> impl IntoView {
     let session = use_session();
     let sign_out = ServerAction::<SignOut>::new();
     let navigate = use_navigate();
+    let authenticated_account = move |f: fn(&SessionAccount) -> bool| {
+        session.info.get().is_some_and(|r| {
+            r.is_ok_and(|i| {
+                i.state == SessionState::Authenticated && i.account.as_ref().is_some_and(f)
+            })
+        })
+    };
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
             session.refresh();
@@ -134,6 +141,14 @@ pub fn Shell(children: Children) -> impl IntoView {
                         })
                     }>
                         <A href="/akun">{move || texts().nav_account}</A>
+                    </Show>
+                    // Shown only to roles the server says may open them (`domain::access`);
+                    // the server functions refuse everyone else anyway.
+                    <Show when=move || authenticated_account(|a| a.institution_admin)>
+                        <A href="/admin">{move || texts().nav_admin}</A>
+                    </Show>
+                    <Show when=move || authenticated_account(|a| a.disdukcapil_admin)>
+                        <A href="/disdukcapil">{move || texts().nav_disdukcapil}</A>
                     </Show>
                 </Suspense>
             </nav>

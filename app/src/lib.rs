@@ -81,6 +81,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/masuk") view=pages::sign_in::SignInPage />
                     <Route path=path!("/nda") view=pages::nda::NdaPage />
                     <Route path=path!("/akun") view=pages::account::AccountPage />
+                    <Route path=path!("/admin") view=pages::admin::InstitutionAdminPage />
+                    <Route
+                        path=path!("/disdukcapil")
+                        view=pages::admin::DisdukcapilAdminPage
+                    />
                     <Route path=path!("/akun/passkey") view=pages::passkey::PasskeyEnrolment />
                     <Route path=path!("/masuk/verifikasi") view=pages::passkey::SecondFactor />
                 </Routes>

@@ -159,6 +159,10 @@ async fn serve(config: Config, demo_mode: bool) -> Result<(), StartupError> {
     if demo_mode {
         println!();
         println!("  SIGAP demo berjalan di / is running at: {url}");
+        println!(
+            "  Masuk / sign in: http://localhost:{}/masuk  (passkey/WebAuthn perlu / needs localhost)",
+            app.local_addr().port()
+        );
         println!("  Data: sintetis (synthetic) · basis data / database: SQLite di ./data/");
         if let Some((addr, sim)) = &simulator {
             println!(

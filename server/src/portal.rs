@@ -8,21 +8,87 @@ use crate::{
         sign_in_session,
     },
     state::AppState,
-    storage::{Actor, AuditOutcome, StorageError},
+    storage::{Actor, Agreement, AuditOutcome, DukcapilUserId, StorageError},
 };
 use app::{
     AppError,
     backend::{
-        AccountView, Backend, BoxFuture, NdaView, PasskeySummary, SessionAccount, SessionInfo,
-        SessionState, ShellInfo, SystemStatus,
+        AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementSummary, Backend,
+        BoxFuture, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
+        LocalUserIdPeriod, NdaView, PasskeySummary, SessionAccount, SessionInfo, SessionState,
+        ShellInfo, SystemStatus, UserIdSummary,
     },
 };
-use domain::access::Permission;
+use domain::{
+    access::{Permission, Role},
+    agreement::AccessState,
+};
 use http::request::Parts;
 
 /// The portal backend, built from the shared state.
 pub struct PortalBackend {
     state: AppState,
+}
+
+/// The fully authenticated user of the request whose role has `permission` (deny by default).
+fn permitted(parts: &Parts, permission: Permission) -> Result<&SessionUser, AppError> {
+    let user = authenticated(parts)?;
+    if user.user.role.allows(permission) {
+        Ok(user)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+fn access_summary(state: &AccessState) -> AccessSummary {
+    AccessSummary {
+        active: state.is_active(),
+        reason: state.reason_code().map(str::to_string),
+        valid_to: match state {
+            AccessState::Active { valid_to } => Some(valid_to.to_string()),
+            AccessState::Inactive(_) => None,
+        },
+    }
+}
+
+fn agreement_summary(a: &Agreement) -> AgreementSummary {
+    AgreementSummary {
+        id: a.id,
+        institution_number: a.institution_number.clone(),
+        dukcapil_number: a.dukcapil_number.clone(),
+        status: a.status.as_str().to_string(),
+        signed_on: a.signed_on.to_string(),
+        valid_from: a.valid_from.to_string(),
+        valid_to: a.valid_to.to_string(),
+        effective_valid_to: a.effective_valid_to().to_string(),
+        addenda: a
+            .addenda
+            .iter()
+            .map(|d| AddendumSummary {
+                number: d.number.clone(),
+                signed_on: d.signed_on.to_string(),
+                valid_to: d.valid_to.to_string(),
+            })
+            .collect(),
+        sptjm_signer: a.sptjm.as_ref().map(|s| s.signer_name.clone()),
+        sptjm_position: a.sptjm.as_ref().map(|s| s.signer_position.clone()),
+        sptjm_signed_on: a.sptjm.as_ref().map(|s| s.signed_on.to_string()),
+    }
+}
+
+/// A user-ID application without its NIK, NIP or credential.
+fn user_id_summary(u: &DukcapilUserId) -> UserIdSummary {
+    UserIdSummary {
+        id: u.id,
+        full_name: u.full_name.clone(),
+        position: u.position.clone(),
+        local_user_id: u.local_user_id.clone(),
+        dukcapil_user_id: u.dukcapil_user_id.clone(),
+        status: u.status.as_str().to_string(),
+        has_credential: u.has_credential,
+        requested_at_ms: u.requested_at,
+        revoke_reason: u.revoke_reason.clone(),
+    }
 }
 
 impl PortalBackend {
@@ -134,6 +200,8 @@ impl PortalBackend {
                 display_name: u.user.display_name.clone(),
                 role: u.user.role.as_str().to_string(),
                 institution_name: self.institution_name(u.user.institution_id).await?,
+                institution_admin: u.user.role.allows(Permission::ManageOperators),
+                disdukcapil_admin: u.user.role.allows(Permission::ManageAgreements),
             }),
             nda_pending,
         })
@@ -165,6 +233,8 @@ impl PortalBackend {
                 display_name: u.user.display_name.clone(),
                 role: u.user.role.as_str().to_string(),
                 institution_name: self.institution_name(u.user.institution_id).await?,
+                institution_admin: u.user.role.allows(Permission::ManageOperators),
+                disdukcapil_admin: u.user.role.allows(Permission::ManageAgreements),
             },
             passkeys,
             recovery_codes_remaining,
@@ -205,6 +275,142 @@ impl PortalBackend {
                 .accepted_at
                 .filter(|_| status.accepted_version == Some(nda.version)),
         })
+    }
+
+    /// The institution's access state today (WIB).
+    async fn access_of(&self, institution_id: i64) -> Result<AccessSummary, AppError> {
+        let today = crate::storage::actor::wib_day(self.state.auth.clock().now_ms());
+        let state = self
+            .state
+            .storage
+            .institution_access_state(institution_id, today)
+            .await
+            .map_err(|e| internal("access_state", &e))?;
+        Ok(access_summary(&state))
+    }
+
+    /// The institution admin's view of their own institution.
+    async fn institution_admin_view(
+        &self,
+        u: &SessionUser,
+    ) -> Result<InstitutionAdminView, AppError> {
+        let Some(institution_id) = u.user.institution_id else {
+            return Err(AppError::Forbidden);
+        };
+        let storage = &self.state.storage;
+        let err = |e: StorageError| internal("institution_admin", &e);
+        let accounts = storage
+            .list_institution_accounts(institution_id)
+            .await
+            .map_err(err)?;
+        let mut rows = Vec::with_capacity(accounts.len());
+        for a in &accounts {
+            let nda = storage.nda_status(a.id).await.map_err(err)?;
+            rows.push(AdminAccount {
+                id: a.id,
+                username: a.username.clone(),
+                display_name: a.display_name.clone(),
+                role: a.role.as_str().to_string(),
+                local_user_id: a.local_user_id.clone(),
+                active: a.is_active(),
+                deactivated_at_ms: a.deactivated_at,
+                nda_accepted_version: nda.accepted_version,
+                nda_accepted_at_ms: nda.accepted_at,
+                deactivatable: a.is_active()
+                    && a.role == Role::Operator
+                    && a.id != u.user.account_id,
+            });
+        }
+        let names: std::collections::HashMap<i64, String> = accounts
+            .iter()
+            .map(|a| (a.id, a.username.clone()))
+            .collect();
+        let local_user_ids = storage
+            .local_user_id_history(institution_id)
+            .await
+            .map_err(err)?
+            .into_iter()
+            .map(|h| LocalUserIdPeriod {
+                username: names.get(&h.account_id).cloned().unwrap_or_default(),
+                local_user_id: h.local_user_id,
+                assigned_at_ms: h.assigned_at,
+                ended_at_ms: h.ended_at,
+            })
+            .collect();
+        let agreements = storage
+            .list_agreements(institution_id)
+            .await
+            .map_err(err)?
+            .iter()
+            .map(agreement_summary)
+            .collect();
+        let current_nda_version = storage
+            .current_nda(institution_id)
+            .await
+            .map_err(err)?
+            .map(|n| n.version);
+        Ok(InstitutionAdminView {
+            institution_name: self
+                .institution_name(Some(institution_id))
+                .await?
+                .unwrap_or_default(),
+            access: self.access_of(institution_id).await?,
+            current_nda_version,
+            accounts: rows,
+            local_user_ids,
+            agreements,
+        })
+    }
+
+    /// One institution as the Disdukcapil admin sees it.
+    async fn disdukcapil_view(
+        &self,
+        institution_id: i64,
+    ) -> Result<DisdukcapilInstitutionView, AppError> {
+        let storage = &self.state.storage;
+        let err = |e: StorageError| internal("disdukcapil_institution", &e);
+        let institution = storage
+            .list_institutions()
+            .await
+            .map_err(err)?
+            .into_iter()
+            .find(|i| i.id == institution_id)
+            .ok_or(AppError::NotFound)?;
+        let agreements = storage
+            .list_agreements(institution_id)
+            .await
+            .map_err(err)?
+            .iter()
+            .map(agreement_summary)
+            .collect();
+        let user_ids = storage
+            .list_dukcapil_user_ids(institution_id)
+            .await
+            .map_err(err)?
+            .iter()
+            .map(user_id_summary)
+            .collect();
+        Ok(DisdukcapilInstitutionView {
+            institution: InstitutionSummary {
+                id: institution.id,
+                code: institution.code,
+                name: institution.name,
+                access: self.access_of(institution_id).await?,
+            },
+            agreements,
+            user_ids,
+        })
+    }
+
+    /// The institution of user-ID entry `id` (`NOT_FOUND` when there is none).
+    async fn user_id_institution(&self, id: i64) -> Result<i64, AppError> {
+        self.state
+            .storage
+            .dukcapil_user_id_by_id(id)
+            .await
+            .map_err(|e| internal("user_id", &e))?
+            .map(|u| u.institution_id)
+            .ok_or(AppError::NotFound)
     }
 }
 
@@ -404,6 +610,133 @@ impl Backend for PortalBackend {
             recovery::regenerate(&self.state.auth, &user.user, &client_info(&parts))
                 .await
                 .map_err(|f| auth_error("generate_recovery_codes", f))
+        })
+    }
+
+    fn institution_admin(
+        &self,
+        parts: Parts,
+    ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>> {
+        Box::pin(async move {
+            let user = permitted(&parts, Permission::ManageOperators)?;
+            self.institution_admin_view(user).await
+        })
+    }
+
+    fn deactivate_account(
+        &self,
+        parts: Parts,
+        account_id: i64,
+    ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>> {
+        Box::pin(async move {
+            let user = permitted(&parts, Permission::ManageOperators)?;
+            let storage = &self.state.storage;
+            let target = storage
+                .account_by_id(account_id)
+                .await
+                .map_err(|e| internal("deactivate_account", &e))?
+                .ok_or(AppError::NotFound)?;
+            // Only the caller's own institution's operators, never oneself.
+            if user.user.institution_id.is_none()
+                || target.institution_id != user.user.institution_id
+                || target.role != Role::Operator
+                || target.id == user.user.account_id
+            {
+                return Err(AppError::Forbidden);
+            }
+            let now = self.state.auth.clock().now_ms();
+            storage
+                .deactivate_account(target.id, &actor(user, &parts), now)
+                .await
+                .map_err(|e| storage_error("deactivate_account", e))?;
+            // The epoch bump already voids its sessions; delete them too.
+            storage
+                .end_account_sessions(target.id, now)
+                .await
+                .map_err(|e| internal("deactivate_account", &e))?;
+            self.institution_admin_view(user).await
+        })
+    }
+
+    fn disdukcapil_institutions(
+        &self,
+        parts: Parts,
+    ) -> BoxFuture<'_, Result<Vec<InstitutionSummary>, AppError>> {
+        Box::pin(async move {
+            permitted(&parts, Permission::ManageAgreements)?;
+            let institutions = self
+                .state
+                .storage
+                .list_institutions()
+                .await
+                .map_err(|e| internal("disdukcapil_institutions", &e))?;
+            let mut out = Vec::with_capacity(institutions.len());
+            for i in institutions {
+                out.push(InstitutionSummary {
+                    access: self.access_of(i.id).await?,
+                    id: i.id,
+                    code: i.code,
+                    name: i.name,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    fn disdukcapil_institution(
+        &self,
+        parts: Parts,
+        institution_id: i64,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            permitted(&parts, Permission::ManageAgreements)?;
+            self.disdukcapil_view(institution_id).await
+        })
+    }
+
+    fn activate_user_id(
+        &self,
+        parts: Parts,
+        id: i64,
+        dukcapil_user_id: String,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            let user = permitted(&parts, Permission::ApproveUserIdApplications)?;
+            let institution_id = self.user_id_institution(id).await?;
+            self.state
+                .storage
+                .activate_user_id(
+                    id,
+                    dukcapil_user_id.trim(),
+                    &actor(user, &parts),
+                    self.state.auth.clock().now_ms(),
+                )
+                .await
+                .map_err(|e| storage_error("activate_user_id", e))?;
+            self.disdukcapil_view(institution_id).await
+        })
+    }
+
+    fn revoke_user_id(
+        &self,
+        parts: Parts,
+        id: i64,
+        reason: String,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            let user = permitted(&parts, Permission::ApproveUserIdApplications)?;
+            let institution_id = self.user_id_institution(id).await?;
+            self.state
+                .storage
+                .revoke_user_id(
+                    id,
+                    reason.trim(),
+                    &actor(user, &parts),
+                    self.state.auth.clock().now_ms(),
+                )
+                .await
+                .map_err(|e| storage_error("revoke_user_id", e))?;
+            self.disdukcapil_view(institution_id).await
         })
     }
 }

@@ -1,6 +1,7 @@
 //! One module per page of the portal.
 
 pub mod account;
+pub mod admin;
 pub mod home;
 pub mod nda;
 pub mod not_found;

@@ -8,7 +8,7 @@ use crate::{
         sign_in_session,
     },
     state::AppState,
-    storage::{Actor, Agreement, AuditOutcome, DukcapilUserId, StorageError},
+    storage::{Actor, Agreement, DukcapilUserId, StorageError},
 };
 use app::{
     AppError,
@@ -488,23 +488,8 @@ impl Backend for PortalBackend {
                 .get::<tower_sessions::Session>()
                 .cloned()
                 .ok_or_else(|| internal("sign_out", &"the session layer is not installed"))?;
-            if let Some(u) = parts.extensions.get::<SessionUser>() {
-                self.state
-                    .auth
-                    .audit(
-                        "auth.sign_out",
-                        AuditOutcome::Success,
-                        Some(u.user.account_id),
-                        Some(&u.user.username),
-                        u.user.institution_id,
-                        Some(format!("account:{}", u.user.account_id)),
-                        serde_json::json!({}),
-                        &client_info(&parts),
-                    )
-                    .await
-                    .map_err(|e| internal("sign_out", &e))?;
-            }
-            session::end(&session)
+            let user = parts.extensions.get::<SessionUser>();
+            session::sign_out(&self.state.auth, &session, user, &client_info(&parts))
                 .await
                 .map_err(|f| auth_error("sign_out", f))
         })
@@ -551,25 +536,7 @@ impl Backend for PortalBackend {
                 .get::<tower_sessions::Session>()
                 .cloned()
                 .ok_or_else(|| internal("sign_out_everywhere", &"no session layer"))?;
-            let auth = &self.state.auth;
-            self.state
-                .storage
-                .end_account_sessions(u.user.account_id, auth.clock().now_ms())
-                .await
-                .map_err(|e| internal("sign_out_everywhere", &e))?;
-            auth.audit(
-                "auth.sign_out_everywhere",
-                AuditOutcome::Success,
-                Some(u.user.account_id),
-                Some(&u.user.username),
-                u.user.institution_id,
-                Some(format!("account:{}", u.user.account_id)),
-                serde_json::json!({}),
-                &client_info(&parts),
-            )
-            .await
-            .map_err(|e| internal("sign_out_everywhere", &e))?;
-            session::end(&session)
+            session::sign_out_everywhere(&self.state.auth, &session, u, &client_info(&parts))
                 .await
                 .map_err(|f| auth_error("sign_out_everywhere", f))
         })

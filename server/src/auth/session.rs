@@ -424,6 +424,55 @@ pub async fn end(session: &Session) -> Result<(), AuthFailure> {
     session.flush().await.map_err(session_err)
 }
 
+/// Signs out: audits `auth.sign_out` for a signed-in user, then ends this session. The one
+/// implementation behind `/auth/sign-out` and the portal's sign-out server function.
+pub async fn sign_out(
+    auth: &Auth,
+    session: &Session,
+    user: Option<&SessionUser>,
+    client: &ClientInfo,
+) -> Result<(), AuthFailure> {
+    if let Some(u) = user {
+        audit_own(auth, "auth.sign_out", u, client).await?;
+    }
+    end(session).await
+}
+
+/// Signs out everywhere: deletes every session of the account and bumps its epoch (so cookies
+/// elsewhere die at their next request), audits `auth.sign_out_everywhere`, ends this session.
+pub async fn sign_out_everywhere(
+    auth: &Auth,
+    session: &Session,
+    user: &SessionUser,
+    client: &ClientInfo,
+) -> Result<(), AuthFailure> {
+    auth.storage()
+        .end_account_sessions(user.user.account_id, auth.clock().now_ms())
+        .await?;
+    audit_own(auth, "auth.sign_out_everywhere", user, client).await?;
+    end(session).await
+}
+
+async fn audit_own(
+    auth: &Auth,
+    event: &str,
+    u: &SessionUser,
+    client: &ClientInfo,
+) -> Result<(), AuthFailure> {
+    auth.audit(
+        event,
+        crate::storage::AuditOutcome::Success,
+        Some(u.user.account_id),
+        Some(&u.user.username),
+        u.user.institution_id,
+        Some(format!("account:{}", u.user.account_id)),
+        serde_json::json!({}),
+        client,
+    )
+    .await?;
+    Ok(())
+}
+
 /// The session store over our database. Keyed by the SHA-256 of the session id; the expiry
 /// written is the idle timeout from now (by the authentication clock), capped by the
 /// absolute timeout of a signed-in session.

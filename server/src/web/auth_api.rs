@@ -169,22 +169,7 @@ async fn sign_out(
     user: Option<SignedIn>,
     client: ClientInfo,
 ) -> Result<Json<Value>, AuthFailure> {
-    if let Some(SignedIn(u)) = &user {
-        state
-            .auth
-            .audit(
-                "auth.sign_out",
-                crate::storage::AuditOutcome::Success,
-                Some(u.user.account_id),
-                Some(&u.user.username),
-                u.user.institution_id,
-                Some(format!("account:{}", u.user.account_id)),
-                json!({}),
-                &client,
-            )
-            .await?;
-    }
-    session::end(&session).await?;
+    session::sign_out(&state.auth, &session, user.as_ref().map(|u| &u.0), &client).await?;
     Ok(Json(json!({ "state": "anonymous" })))
 }
 
@@ -194,23 +179,7 @@ async fn sign_out_everywhere(
     SignedIn(u): SignedIn,
     client: ClientInfo,
 ) -> Result<Json<Value>, AuthFailure> {
-    let auth = &state.auth;
-    state
-        .storage
-        .end_account_sessions(u.user.account_id, auth.clock().now_ms())
-        .await?;
-    auth.audit(
-        "auth.sign_out_everywhere",
-        crate::storage::AuditOutcome::Success,
-        Some(u.user.account_id),
-        Some(&u.user.username),
-        u.user.institution_id,
-        Some(format!("account:{}", u.user.account_id)),
-        json!({}),
-        &client,
-    )
-    .await?;
-    session::end(&session).await?;
+    session::sign_out_everywhere(&state.auth, &session, &u, &client).await?;
     Ok(Json(
         json!({ "state": "anonymous", "sessions_ended": true }),
     ))

@@ -97,6 +97,15 @@ impl PortalBackend {
     }
 }
 
+/// The request's session (installed by the session layer on every portal route).
+fn session_of(parts: &Parts, context: &str) -> Result<tower_sessions::Session, AppError> {
+    parts
+        .extensions
+        .get::<tower_sessions::Session>()
+        .cloned()
+        .ok_or_else(|| internal(context, &"the session layer is not installed"))
+}
+
 fn internal(context: &str, cause: &dyn std::fmt::Display) -> AppError {
     AppError::Internal {
         reference: crate::error::log_internal(context, &cause.to_string()),
@@ -468,11 +477,7 @@ impl Backend for PortalBackend {
         password: String,
     ) -> BoxFuture<'_, Result<SessionInfo, AppError>> {
         Box::pin(async move {
-            let session = parts
-                .extensions
-                .get::<tower_sessions::Session>()
-                .cloned()
-                .ok_or_else(|| internal("sign_in", &"the session layer is not installed"))?;
+            let session = session_of(&parts, "sign_in")?;
             let client = client_info(&parts);
             let user = sign_in_session(&self.state.auth, &session, &username, &password, &client)
                 .await
@@ -483,11 +488,7 @@ impl Backend for PortalBackend {
 
     fn sign_out(&self, parts: Parts) -> BoxFuture<'_, Result<(), AppError>> {
         Box::pin(async move {
-            let session = parts
-                .extensions
-                .get::<tower_sessions::Session>()
-                .cloned()
-                .ok_or_else(|| internal("sign_out", &"the session layer is not installed"))?;
+            let session = session_of(&parts, "sign_out")?;
             let user = parts.extensions.get::<SessionUser>();
             session::sign_out(&self.state.auth, &session, user, &client_info(&parts))
                 .await
@@ -531,11 +532,7 @@ impl Backend for PortalBackend {
             let Some(u) = parts.extensions.get::<SessionUser>() else {
                 return Err(AppError::AuthRequired);
             };
-            let session = parts
-                .extensions
-                .get::<tower_sessions::Session>()
-                .cloned()
-                .ok_or_else(|| internal("sign_out_everywhere", &"no session layer"))?;
+            let session = session_of(&parts, "sign_out_everywhere")?;
             session::sign_out_everywhere(&self.state.auth, &session, u, &client_info(&parts))
                 .await
                 .map_err(|f| auth_error("sign_out_everywhere", f))

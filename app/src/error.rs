@@ -59,6 +59,22 @@ impl AppError {
     }
 }
 
+impl AppError {
+    /// The HTTP status a server function answers with when it fails with this error
+    /// (server_fn itself answers every error with 500; the server rewrites it with this).
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::Request(_) => 400,
+            AppError::AuthRequired | AppError::SecondFactorRequired | AppError::SignInFailed => 401,
+            AppError::Forbidden => 403,
+            AppError::NotFound => 404,
+            AppError::Rejected { .. } => 409,
+            AppError::TooManyAttempts { .. } => 429,
+            AppError::Internal { .. } => 500,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -204,3 +204,30 @@ async fn server_functions_answer_and_refuse_malformed_calls() {
     assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn failed_server_functions_answer_with_the_status_of_their_error() {
+    let app = spawn_app().await;
+    let origin = format!("http://{}", app.addr);
+    let c = client();
+    let call = |name: &str, body: &str| {
+        c.post(app.url(&format!("/api/sf/{name}")))
+            .header(header::ORIGIN, origin.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body.to_string())
+            .send()
+    };
+    // Malformed arguments: a client error with the stable shape, not a server fault.
+    let r = call("accept_nda", "version_id=abc").await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert!(body["Request"].is_string(), "{body}");
+    let r = call("sign_in", "").await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    // Not signed in.
+    let r = call("account", "").await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body, serde_json::json!("AuthRequired"));
+    app.stop().await;
+}

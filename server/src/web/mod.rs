@@ -67,6 +67,7 @@ pub fn router(state: AppState) -> Router {
             _,
         >(context, app::shell))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(
             auth,
             crate::auth::session::resolve_session,
@@ -84,4 +85,30 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// server_fn answers every failed call with 500 (leptos_axum registers each server function
+/// as its own route, so this runs as a middleware on `/api/sf/`): give it the status its
+/// `AppError` stands for (malformed arguments 400, not signed in 401, forbidden 403, ...), so a
+/// bad request is never reported as a server fault. The body (the serialised error) is kept.
+async fn server_fn_error_status(
+    req: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_server_fn = req.uri().path().starts_with("/api/sf/");
+    let res = next.run(req).await;
+    if !is_server_fn || res.status() != http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY_BYTES).await else {
+        parts.status = http::StatusCode::INTERNAL_SERVER_ERROR;
+        return axum::response::Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(err) = serde_json::from_slice::<app::AppError>(&bytes)
+        && let Ok(status) = http::StatusCode::from_u16(err.http_status())
+    {
+        parts.status = status;
+    }
+    axum::response::Response::from_parts(parts, Body::from(bytes))
 }

@@ -6,6 +6,8 @@
 
 pub mod backend;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod gates;
 pub mod i18n;
 pub mod layout;
 pub mod pages;

@@ -179,21 +179,13 @@ impl PortalBackend {
         let err = |e: StorageError| internal("session_info", &e);
         let state = if u.fully_authenticated {
             SessionState::Authenticated
+        } else if has_second_factor(storage.as_ref(), u.user.account_id)
+            .await
+            .map_err(err)?
+        {
+            SessionState::SecondFactorRequired
         } else {
-            let passkeys = storage
-                .list_passkeys(u.user.account_id)
-                .await
-                .map_err(err)?
-                .len();
-            let codes = storage
-                .count_recovery_codes(u.user.account_id)
-                .await
-                .map_err(err)?;
-            if passkeys == 0 && codes == 0 {
-                SessionState::EnrolmentRequired
-            } else {
-                SessionState::SecondFactorRequired
-            }
+            SessionState::EnrolmentRequired
         };
         let nda_pending = state == SessionState::Authenticated
             && u.user.role.allows(Permission::AcceptNda)
@@ -703,4 +695,14 @@ impl Backend for PortalBackend {
             self.disdukcapil_view(institution_id).await
         })
     }
+}
+
+/// Whether the account has a passkey or an unused recovery code (a partial session then needs
+/// the second-factor step; otherwise it must enrol a first passkey).
+pub(crate) async fn has_second_factor(
+    storage: &dyn crate::storage::Storage,
+    account_id: i64,
+) -> Result<bool, StorageError> {
+    Ok(!storage.list_passkeys(account_id).await?.is_empty()
+        || storage.count_recovery_codes(account_id).await? > 0)
 }

@@ -18,7 +18,7 @@ fn nets(list: &[&str]) -> Vec<ipnet::IpNet> {
 
 #[tokio::test]
 async fn loopback_outside_the_portal_list_is_refused_but_health_answers() {
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.network.portal_allow = nets(&["10.0.0.0/8"]);
         c.network.api_allow = nets(&["192.168.7.0/24"]);
     })
@@ -59,7 +59,7 @@ async fn loopback_outside_the_portal_list_is_refused_but_health_answers() {
 async fn spoofed_forwarded_for_from_an_untrusted_peer_is_ignored() {
     // The portal admits only 10.0.0.0/8; the peer (127.0.0.1) is no trusted proxy, so its
     // X-Forwarded-For claiming 10.1.2.3 changes nothing.
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.network.portal_allow = nets(&["10.0.0.0/8"]);
         c.network.trusted_proxies = nets(&["192.168.50.1/32"]);
     })
@@ -76,7 +76,7 @@ async fn spoofed_forwarded_for_from_an_untrusted_peer_is_ignored() {
 
     // The opposite: loopback allowed, the header claims a foreign address: still allowed,
     // and the audit trail records the real peer.
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.network.portal_allow = nets(&["127.0.0.0/8"]);
         c.auth.second_factor_roles = vec![];
     })
@@ -112,7 +112,7 @@ async fn spoofed_forwarded_for_from_an_untrusted_peer_is_ignored() {
 #[tokio::test]
 async fn behind_a_trusted_proxy_the_forwarded_client_decides() {
     // The peer 127.0.0.1 is our reverse proxy; clients must be in 10.20.0.0/16.
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.network.portal_allow = nets(&["10.20.0.0/16"]);
         c.network.api_allow = nets(&["10.30.0.0/16"]);
         c.network.trusted_proxies = nets(&["127.0.0.1/32", "10.99.0.0/16"]);

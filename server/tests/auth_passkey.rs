@@ -239,7 +239,7 @@ async fn expired_ceremonies_are_refused() {
 
 #[tokio::test]
 async fn recovery_codes_work_once_each() {
-    let app = spawn_with(TestDb::sqlite(), |c| c.auth.delay_base_ms = 0).await;
+    let app = spawn_with(TestDb::chosen().await, |c| c.auth.delay_base_ms = 0).await;
     app.account("admin.inst", Role::InstitutionAdmin, PW).await;
     let mut b = Browser::new(&app);
     b.sign_in("admin.inst", PW).await;
@@ -307,7 +307,7 @@ async fn recovery_codes_work_once_each() {
 
 #[tokio::test]
 async fn recovery_code_guessing_is_throttled() {
-    let app = spawn_with(TestDb::sqlite(), |c| c.auth.delay_base_ms = 0).await;
+    let app = spawn_with(TestDb::chosen().await, |c| c.auth.delay_base_ms = 0).await;
     app.account("tebak", Role::Operator, PW).await;
     let mut b = Browser::new(&app);
     b.sign_in("tebak", PW).await;

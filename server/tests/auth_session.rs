@@ -42,7 +42,7 @@ async fn cookie_is_httponly_strict_and_not_secure_on_the_loopback_demo() {
 
 #[tokio::test]
 async fn production_cookie_is_secure() {
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.auth.rp_id = "localhost".into();
         c.auth.rp_origin = "https://localhost".into();
         c.auth.allowed_origins = vec![]; // rp_origin + loopback bind origins
@@ -107,7 +107,7 @@ async fn partial_sessions_reach_only_the_second_factor_endpoints() {
 
 #[tokio::test]
 async fn roles_without_a_second_factor_requirement_are_fully_signed_in() {
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.auth.second_factor_roles = vec![Role::Operator];
     })
     .await;
@@ -122,7 +122,7 @@ async fn roles_without_a_second_factor_requirement_are_fully_signed_in() {
 
 #[tokio::test]
 async fn idle_timeout_ends_the_session() {
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.auth.second_factor_roles = vec![];
     })
     .await;
@@ -145,7 +145,7 @@ async fn idle_timeout_ends_the_session() {
 
 #[tokio::test]
 async fn absolute_timeout_ends_an_active_session() {
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.auth.second_factor_roles = vec![];
         c.auth.absolute_timeout_hours = 1;
     })
@@ -166,7 +166,7 @@ async fn absolute_timeout_ends_an_active_session() {
 
 #[tokio::test]
 async fn password_change_and_deactivation_end_sessions_at_once() {
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.auth.second_factor_roles = vec![];
     })
     .await;
@@ -198,7 +198,7 @@ async fn password_change_and_deactivation_end_sessions_at_once() {
 
 #[tokio::test]
 async fn sign_out_and_sign_out_everywhere() {
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.auth.second_factor_roles = vec![];
     })
     .await;

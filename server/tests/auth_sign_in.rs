@@ -18,7 +18,7 @@ const PW: &str = "Sungai-Bengawan-Jernih-9";
 
 #[tokio::test]
 async fn unknown_user_and_wrong_password_get_the_same_answer() {
-    let app = spawn_with(TestDb::sqlite(), |c| c.auth.delay_base_ms = 0).await;
+    let app = spawn_with(TestDb::chosen().await, |c| c.auth.delay_base_ms = 0).await;
     app.account("budi", Role::InstitutionAdmin, PW).await;
     let mut b = Browser::new(&app);
     // Warm up (first argon2 use, first connection).
@@ -58,7 +58,7 @@ async fn unknown_user_and_wrong_password_get_the_same_answer() {
 
 #[tokio::test]
 async fn deactivated_and_service_accounts_are_refused_like_a_wrong_password() {
-    let app = spawn_with(TestDb::sqlite(), |c| c.auth.delay_base_ms = 0).await;
+    let app = spawn_with(TestDb::chosen().await, |c| c.auth.delay_base_ms = 0).await;
     let gone = app.account("sudah-pindah", Role::Operator, PW).await;
     app.storage
         .deactivate_account(gone.id, &Actor::system("test"), sigap_server::now_ms())
@@ -109,7 +109,7 @@ async fn deactivated_and_service_accounts_are_refused_like_a_wrong_password() {
 
 #[tokio::test]
 async fn account_lockout_after_five_failures_and_its_expiry() {
-    let app = spawn_with(TestDb::sqlite(), |c| c.auth.delay_base_ms = 0).await;
+    let app = spawn_with(TestDb::chosen().await, |c| c.auth.delay_base_ms = 0).await;
     app.account("siti", Role::Head, PW).await;
     let mut b = Browser::new(&app);
     for _ in 0..5 {
@@ -183,7 +183,7 @@ async fn delay_grows_after_repeated_failures() {
 
 #[tokio::test]
 async fn client_address_lockout_across_usernames_and_its_expiry() {
-    let app = spawn_with(TestDb::sqlite(), |c| {
+    let app = spawn_with(TestDb::chosen().await, |c| {
         c.auth.delay_base_ms = 0;
         c.auth.max_failures_per_ip = 4;
     })
@@ -207,7 +207,7 @@ async fn client_address_lockout_across_usernames_and_its_expiry() {
 
 #[tokio::test]
 async fn sign_in_is_audited_without_the_password() {
-    let app = spawn_with(TestDb::sqlite(), |c| c.auth.delay_base_ms = 0).await;
+    let app = spawn_with(TestDb::chosen().await, |c| c.auth.delay_base_ms = 0).await;
     let acc = app.account("dewi", Role::Auditor, PW).await;
     let mut b = Browser::new(&app);
     b.sign_in("dewi", "Rahasia-Yang-Salah-77").await;

@@ -36,7 +36,10 @@ const FUNCTIONS: &[(&str, &[(&str, &str)])] = &[
 
 /// A server whose roles need no second factor, so a password alone authenticates fully.
 async fn spawn_single_factor() -> AuthApp {
-    spawn_with(TestDb::sqlite(), |c| c.auth.second_factor_roles = vec![]).await
+    spawn_with(TestDb::chosen().await, |c| {
+        c.auth.second_factor_roles = vec![]
+    })
+    .await
 }
 
 async fn signed_in(app: &AuthApp, username: &str) -> Browser {

@@ -22,7 +22,10 @@ const PW: &str = "Gunung-Lawu-Berkabut-22";
 
 /// A server whose roles need no second factor, so a password alone authenticates fully.
 async fn spawn_single_factor() -> AuthApp {
-    spawn_with(TestDb::sqlite(), |c| c.auth.second_factor_roles = vec![]).await
+    spawn_with(TestDb::chosen().await, |c| {
+        c.auth.second_factor_roles = vec![]
+    })
+    .await
 }
 
 async fn signed_in(app: &AuthApp, username: &str) -> Browser {
@@ -85,7 +88,7 @@ async fn sign_in_answers_the_next_step_and_one_message_for_unknown_and_wrong() {
 
 #[tokio::test]
 async fn sign_in_reports_the_throttle_wait() {
-    let app = spawn_with(TestDb::sqlite(), |c| c.auth.delay_base_ms = 0).await;
+    let app = spawn_with(TestDb::chosen().await, |c| c.auth.delay_base_ms = 0).await;
     app.account("petugas", Role::Operator, PW).await;
     let mut b = Browser::new(&app);
     for _ in 0..5 {

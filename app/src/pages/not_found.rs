@@ -26,12 +26,13 @@ pub fn NotFound() -> impl IntoView {
 pub fn ErrorNotice(error: crate::AppError) -> impl IntoView {
     let lang = use_lang();
     let texts = move || lang.get().texts();
+    let code = error.code().to_string();
     let reference = match &error {
         crate::AppError::Internal { reference } => reference.clone(),
         other => other.code().to_string(),
     };
     view! {
-        <section class="card error-page" role="alert">
+        <section class="card error-page" role="alert" data-error-code=code>
             <h2>{move || texts().error_title}</h2>
             <p>{move || texts().error_body} " " <code>{reference}</code></p>
         </section>

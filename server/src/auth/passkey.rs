@@ -612,6 +612,13 @@ pub async fn remove(
     Ok(())
 }
 
+/// Whether `actor`'s role may reset anybody's second factor at all (checked before the target
+/// is looked up).
+pub fn may_reset_some_second_factor(actor: &CurrentUser) -> bool {
+    actor.role.allows(Permission::ManageOperators)
+        || actor.role.allows(Permission::ManageInstitutionAccounts)
+}
+
 /// Whether `actor` may reset `target`'s second factors: an institution admin for the operators
 /// of their institution (`operators.manage`), a Disdukcapil admin for every other person's
 /// account (`institution_accounts.manage`) and for operators too; never one's own account.

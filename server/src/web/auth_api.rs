@@ -30,11 +30,11 @@ use crate::{
     },
     state::AppState,
     storage::Actor,
+    web::doors::{DoorRouter, Verb::*},
 };
 use axum::{
-    Json, Router,
+    Json,
     extract::{FromRequest, Path, Request, State, rejection::JsonRejection},
-    routing::{delete, get, post},
 };
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use serde_json::{Value, json};
@@ -45,25 +45,26 @@ use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 pub const AUTH_BODY_LIMIT: usize = 16 * 1024;
 
 /// The `/auth/` routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/auth/sign-in", post(sign_in_handler))
-        .route("/auth/sign-out", post(sign_out))
-        .route("/auth/sign-out-everywhere", post(sign_out_everywhere))
-        .route("/auth/me", get(me))
-        .route("/auth/passkey/register/start", post(register_start))
-        .route("/auth/passkey/register/finish", post(register_finish))
-        .route("/auth/passkey/sign-in/start", post(passkey_start))
-        .route("/auth/passkey/sign-in/finish", post(passkey_finish))
-        .route("/auth/passkeys", get(list_passkeys))
-        .route("/auth/passkeys/{id}", delete(remove_passkey))
-        .route("/auth/recovery-codes", post(generate_codes))
-        .route("/auth/recovery-code", post(use_code))
-        .route(
+pub fn routes() -> DoorRouter<AppState> {
+    DoorRouter::default()
+        .at(Post, "/auth/sign-in", sign_in_handler)
+        .at(Post, "/auth/sign-out", sign_out)
+        .at(Post, "/auth/sign-out-everywhere", sign_out_everywhere)
+        .at(Get, "/auth/me", me)
+        .at(Post, "/auth/passkey/register/start", register_start)
+        .at(Post, "/auth/passkey/register/finish", register_finish)
+        .at(Post, "/auth/passkey/sign-in/start", passkey_start)
+        .at(Post, "/auth/passkey/sign-in/finish", passkey_finish)
+        .at(Get, "/auth/passkeys", list_passkeys)
+        .at(Delete, "/auth/passkeys/{id}", remove_passkey)
+        .at(Post, "/auth/recovery-codes", generate_codes)
+        .at(Post, "/auth/recovery-code", use_code)
+        .at(
+            Post,
             "/auth/admin/accounts/{id}/second-factor-reset",
-            post(admin_reset),
+            admin_reset,
         )
-        .layer(RequestBodyLimitLayer::new(AUTH_BODY_LIMIT))
+        .map(|r| r.layer(RequestBodyLimitLayer::new(AUTH_BODY_LIMIT)))
 }
 
 /// A JSON body whose rejections are answered in our error format.
@@ -340,6 +341,10 @@ async fn admin_reset(
     client: ClientInfo,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, AuthFailure> {
+    // The role first: a role that may reset nobody learns nothing about which ids exist.
+    if !passkey::may_reset_some_second_factor(&actor) {
+        return Err(AuthFailure::Forbidden);
+    }
     let target = state
         .storage
         .account_by_id(id)

@@ -6,8 +6,10 @@
 
 pub mod auth_api;
 pub mod csrf;
+pub mod doors;
 pub mod health;
 pub mod network;
+pub mod pages;
 pub mod security;
 
 use crate::{portal::PortalBackend, state::AppState};
@@ -17,7 +19,6 @@ use axum::{
     body::Body,
     extract::{Request, State},
     response::IntoResponse,
-    routing::get,
 };
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
@@ -50,14 +51,12 @@ pub fn router(state: AppState) -> Router {
         }
     };
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
+    endpoints()
+        .into_router()
         .route(
             "/api/sf/{*fn_name}",
-            get(server_fns.clone()).post(server_fns),
+            axum::routing::get(server_fns.clone()).post(server_fns),
         )
-        .merge(auth_api::routes())
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || app::shell(options.clone())
@@ -68,6 +67,10 @@ pub fn router(state: AppState) -> Router {
         >(context, app::shell))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(server_fn_error_status))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::page_guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             auth,
             crate::auth::session::resolve_session,
@@ -85,6 +88,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The plain HTTP endpoints (health and `/auth/`), recorded as doors (`doors::all`).
+pub fn endpoints() -> doors::DoorRouter<AppState> {
+    doors::DoorRouter::default()
+        .at(doors::Verb::Get, "/healthz", health::healthz)
+        .at(doors::Verb::Get, "/readyz", health::readyz)
+        .merge(auth_api::routes())
 }
 
 /// server_fn answers every failed call with 500 (leptos_axum registers each server function

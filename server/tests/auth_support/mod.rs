@@ -76,9 +76,9 @@ impl AuthApp {
     }
 }
 
-/// SQLite, default configuration.
+/// The chosen backend (`TestDb::chosen`), default configuration.
 pub async fn spawn() -> AuthApp {
-    spawn_with(TestDb::sqlite(), |_| {}).await
+    spawn_with(TestDb::chosen().await, |_| {}).await
 }
 
 /// A server on `db` with the configuration changed by `tweak`.

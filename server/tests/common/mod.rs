@@ -26,6 +26,19 @@ impl TestDb {
         }
     }
 
+    /// The backend the HTTP-level tests run on: SQLite, or PostgreSQL when
+    /// `SIGAP_TEST_BACKEND=postgres` (the test command runs those test binaries a second time
+    /// that way, so every portal and authentication test runs on both backends).
+    pub async fn chosen() -> TestDb {
+        match std::env::var("SIGAP_TEST_BACKEND").as_deref() {
+            Ok("postgres") => TestDb::postgres()
+                .await
+                .expect("SIGAP_TEST_BACKEND=postgres needs SIGAP_TEST_POSTGRES_URL"),
+            Ok("sqlite") | Err(_) => TestDb::sqlite(),
+            Ok(other) => panic!("SIGAP_TEST_BACKEND={other:?}: use sqlite or postgres"),
+        }
+    }
+
     /// A new PostgreSQL database next to `SIGAP_TEST_POSTGRES_URL`'s, or `None` when that is
     /// unset. With `SIGAP_TEST_REQUIRE_POSTGRES=1` (CI) an unset URL is a test failure.
     pub async fn postgres() -> Option<TestDb> {

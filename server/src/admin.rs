@@ -8,6 +8,9 @@
 //! sigap admin account set-password --username U --password-stdin
 //! sigap admin account deactivate --username U
 //! sigap admin account list [--institution CODE]
+//! sigap admin token create --institution CODE --local-user ID --purpose TEXT [--expires-days N]
+//! sigap admin token list --institution CODE
+//! sigap admin token revoke --id N
 //! ```
 //!
 //! Passwords are read from standard input (one line), never from arguments; they must meet
@@ -33,6 +36,40 @@ pub enum AdminCommand {
     /// Accounts.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Web-service API tokens (for BPBD's internal applications).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `sigap admin token ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum TokenCommand {
+    /// Issue a token for the institution's service account with this local user ID; the token
+    /// is printed once and cannot be shown again.
+    Create {
+        /// Institution code, e.g. BPBD-3313.
+        #[arg(long)]
+        institution: String,
+        /// Local user ID of an active service account of that institution, e.g. api-demo.
+        #[arg(long = "local-user")]
+        local_user: String,
+        /// What the token is for (keperluan), e.g. "Aplikasi bantuan logistik".
+        #[arg(long)]
+        purpose: String,
+        /// Days until the token expires (default: no expiry; revoke it when no longer needed).
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+    /// List the institution's tokens (prefix, account, purpose, state; never the token).
+    List {
+        #[arg(long)]
+        institution: String,
+    },
+    /// Revoke a token by its id.
+    Revoke {
+        #[arg(long)]
+        id: i64,
+    },
 }
 
 /// `sigap admin institution ...`.
@@ -244,6 +281,7 @@ pub async fn run(
                 a.username
             )])
         }
+        AdminCommand::Token(command) => token_command(storage, command, now_ms).await,
         AdminCommand::Account(AccountCommand::List { institution }) => {
             let accounts = match institution {
                 Some(code) => {
@@ -269,6 +307,97 @@ pub async fn run(
                     )
                 })
                 .collect())
+        }
+    }
+}
+
+/// `sigap admin token ...`.
+async fn token_command(
+    storage: &dyn Storage,
+    command: TokenCommand,
+    now_ms: i64,
+) -> Result<Vec<String>, AdminError> {
+    match command {
+        TokenCommand::Create {
+            institution,
+            local_user,
+            purpose,
+            expires_days,
+        } => {
+            let i = institution_by_code(storage, &institution).await?;
+            let account = storage
+                .list_institution_accounts(i.id)
+                .await?
+                .into_iter()
+                .find(|a| {
+                    a.local_user_id.as_deref() == Some(local_user.as_str())
+                        && a.status == domain::identity::AccountStatus::Active
+                })
+                .ok_or_else(|| {
+                    AdminError::refused(
+                        "LOCAL_USER_UNKNOWN",
+                        format!(
+                            "no active account of {} has local user ID {local_user:?}",
+                            i.code
+                        ),
+                    )
+                })?;
+            let expires_at_ms = match expires_days {
+                Some(0) => {
+                    return Err(AdminError::refused(
+                        "EXPIRY_INVALID",
+                        "--expires-days must be at least 1",
+                    ));
+                }
+                Some(days) => Some(now_ms + i64::from(days) * 86_400_000),
+                None => None,
+            };
+            let (record, token) = crate::auth::token::issue(
+                storage,
+                &account,
+                &purpose,
+                expires_at_ms,
+                &Actor::cli(),
+                now_ms,
+            )
+            .await?;
+            Ok(vec![
+                format!(
+                    "created API token {} (id {}) for {} ({}), purpose: {}",
+                    record.token_prefix, record.id, account.username, local_user, record.purpose
+                ),
+                "the token, shown only now (store it in the calling application's secret store):"
+                    .to_string(),
+                token.expose_secret().to_string(),
+            ])
+        }
+        TokenCommand::List { institution } => {
+            let i = institution_by_code(storage, &institution).await?;
+            Ok(storage
+                .list_api_tokens(i.id)
+                .await?
+                .into_iter()
+                .map(|t| {
+                    let state = if t.revoked_at_ms.is_some() {
+                        "revoked"
+                    } else if !t.usable(now_ms) {
+                        "expired"
+                    } else {
+                        "active"
+                    };
+                    format!(
+                        "{:<6} {:<14} account {:<6} {:<8} {}",
+                        t.id, t.token_prefix, t.account_id, state, t.purpose
+                    )
+                })
+                .collect())
+        }
+        TokenCommand::Revoke { id } => {
+            let t = storage.revoke_api_token(id, &Actor::cli(), now_ms).await?;
+            Ok(vec![format!(
+                "revoked API token {} (id {})",
+                t.token_prefix, t.id
+            )])
         }
     }
 }

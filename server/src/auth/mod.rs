@@ -19,6 +19,7 @@ pub mod recovery;
 pub mod session;
 pub mod sign_in;
 pub mod throttle;
+pub mod token;
 
 pub use clock::Clock;
 pub use config::{AuthConfig, AuthSettings, NetworkConfig};

@@ -8,6 +8,7 @@
 pub(crate) mod accounts;
 pub(crate) mod actor;
 pub(crate) mod agreements;
+pub(crate) mod api_tokens;
 mod audit_events;
 pub(crate) mod credentials;
 pub(crate) mod dukcapil_user_ids;
@@ -27,6 +28,7 @@ pub use agreements::{
     Addendum, Agreement, AgreementStore, AgreementUpdate, NewAddendum, NewAgreement, NewSptjm,
     Sptjm,
 };
+pub use api_tokens::{ApiToken, ApiTokenStore, NewApiToken};
 pub use audit_events::{
     AuditEvent, AuditEventFilter, AuditEventStore, AuditOutcome, NewAuditEvent,
 };
@@ -132,6 +134,7 @@ pub trait Storage:
     + SessionRecordStore
     + CredentialStore
     + ThrottleStore
+    + ApiTokenStore
     + Send
     + Sync
     + 'static

@@ -2,10 +2,10 @@
 
 use super::{
     BackendKind, StorageError, accounts::impl_account_store, agreements::impl_agreement_store,
-    audit_events::impl_audit_event_store, credentials::impl_credential_store,
-    dukcapil_user_ids::impl_dukcapil_user_id_store, impl_storage,
-    institutions::impl_institution_store, nda::impl_nda_store, sessions::impl_session_record_store,
-    throttle::impl_throttle_store,
+    api_tokens::impl_api_token_store, audit_events::impl_audit_event_store,
+    credentials::impl_credential_store, dukcapil_user_ids::impl_dukcapil_user_id_store,
+    impl_storage, institutions::impl_institution_store, nda::impl_nda_store,
+    sessions::impl_session_record_store, throttle::impl_throttle_store,
 };
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use std::time::Duration;
@@ -40,4 +40,5 @@ impl_nda_store!(PgStorage);
 impl_session_record_store!(PgStorage);
 impl_credential_store!(PgStorage);
 impl_throttle_store!(PgStorage);
+impl_api_token_store!(PgStorage);
 impl_storage!(PgStorage, BackendKind::Postgres, MIGRATOR);

@@ -2,10 +2,10 @@
 
 use super::{
     BackendKind, StorageError, accounts::impl_account_store, agreements::impl_agreement_store,
-    audit_events::impl_audit_event_store, credentials::impl_credential_store,
-    dukcapil_user_ids::impl_dukcapil_user_id_store, impl_storage,
-    institutions::impl_institution_store, nda::impl_nda_store, sessions::impl_session_record_store,
-    throttle::impl_throttle_store,
+    api_tokens::impl_api_token_store, audit_events::impl_audit_event_store,
+    credentials::impl_credential_store, dukcapil_user_ids::impl_dukcapil_user_id_store,
+    impl_storage, institutions::impl_institution_store, nda::impl_nda_store,
+    sessions::impl_session_record_store, throttle::impl_throttle_store,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 use std::{str::FromStr, time::Duration};
@@ -45,4 +45,5 @@ impl_nda_store!(SqliteStorage);
 impl_session_record_store!(SqliteStorage);
 impl_credential_store!(SqliteStorage);
 impl_throttle_store!(SqliteStorage);
+impl_api_token_store!(SqliteStorage);
 impl_storage!(SqliteStorage, BackendKind::Sqlite, MIGRATOR);

@@ -14,6 +14,7 @@ pub(crate) mod dukcapil_user_ids;
 mod institutions;
 pub(crate) mod nda;
 mod postgres;
+pub(crate) mod quota;
 pub(crate) mod sessions;
 mod sqlite;
 pub(crate) mod throttle;
@@ -33,6 +34,7 @@ pub use audit_events::{
 pub use dukcapil_user_ids::{DukcapilUserId, DukcapilUserIdStore, UserIdApplication};
 pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};
 pub use nda::{NdaAcceptance, NdaSignature, NdaStatus, NdaStore, NdaVersion};
+pub use quota::{QuotaDay, QuotaStore, QuotaSubject, ReserveOutcome, ReserveRequest, Settlement};
 
 pub use credentials::{Ceremony, CredentialStore, NewPasskey, SecondFactorReset, StoredPasskey};
 pub use sessions::{SessionRecordStore, SessionRow, SessionWrite};
@@ -132,6 +134,7 @@ pub trait Storage:
     + SessionRecordStore
     + CredentialStore
     + ThrottleStore
+    + QuotaStore
     + Send
     + Sync
     + 'static

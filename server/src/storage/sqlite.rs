@@ -1,5 +1,6 @@
 //! The SQLite backend: the embedded default, one file in the data folder, WAL journal.
 
+use super::quota::impl_quota_store;
 use super::{
     BackendKind, StorageError, accounts::impl_account_store, agreements::impl_agreement_store,
     audit_events::impl_audit_event_store, credentials::impl_credential_store,
@@ -45,4 +46,5 @@ impl_nda_store!(SqliteStorage);
 impl_session_record_store!(SqliteStorage);
 impl_credential_store!(SqliteStorage);
 impl_throttle_store!(SqliteStorage);
+impl_quota_store!(SqliteStorage);
 impl_storage!(SqliteStorage, BackendKind::Sqlite, MIGRATOR);

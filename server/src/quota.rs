@@ -274,6 +274,29 @@ pub async fn status(
     })
 }
 
+/// The quota of every active Dukcapil user ID of an institution on the WIB day of `now_ms`
+/// (what `quota.view_own` shows), in the order the IDs were requested.
+pub async fn institution_status(
+    storage: &dyn Storage,
+    institution_id: i64,
+    now_ms: i64,
+) -> Result<Vec<QuotaStatus>, QuotaRefusal> {
+    let mut out = Vec::new();
+    for entry in storage.list_dukcapil_user_ids(institution_id).await? {
+        if entry.status != domain::identity::UserIdStatus::Active {
+            continue;
+        }
+        if let Some(user_id) = entry.dukcapil_user_id.as_deref()
+            && !out
+                .iter()
+                .any(|s: &QuotaStatus| s.dukcapil_user_id == user_id)
+        {
+            out.push(status(storage, user_id, now_ms).await?);
+        }
+    }
+    Ok(out)
+}
+
 /// An operator's count and cap on the WIB day of `now_ms`.
 pub async fn operator_status(
     storage: &dyn Storage,

@@ -226,7 +226,7 @@ async fn twice_the_limit_at_once(db: &TestDb) {
     }
     eprintln!(
         "{}: {} reservations at once in {:?}",
-        db.name,
+        w.s.kind().name(),
         2 * LIMIT,
         started.elapsed()
     );
@@ -246,6 +246,10 @@ async fn twice_the_limit_at_once(db: &TestDb) {
     assert_eq!((st.used, st.remaining, st.spent), (LIMIT, 0, LIMIT));
     assert_eq!(st.day, date!(2026 - 11 - 27));
     assert_eq!(st.resets_at_ms, MIDNIGHT + DAY);
+    let all = quota::institution_status(w.s.as_ref(), w.institution_id, MORNING + 500)
+        .await
+        .unwrap();
+    assert_eq!(all, vec![st]);
     // The operators' own counters add up to the user ID's.
     let a = quota::operator_status(w.s.as_ref(), w.ops[0], MORNING)
         .await

@@ -11,6 +11,10 @@
 //! sigap admin token create --institution CODE --local-user ID --purpose TEXT [--expires-days N]
 //! sigap admin token list --institution CODE
 //! sigap admin token revoke --id N
+//! sigap admin quota set --user-id BPBD3313 --daily 2500
+//! sigap admin quota clear --user-id BPBD3313
+//! sigap admin quota show --user-id BPBD3313
+//! sigap admin quota operator-cap --username U (--daily N | --clear)
 //! ```
 //!
 //! Passwords are read from standard input (one line), never from arguments; they must meet
@@ -39,6 +43,9 @@ pub enum AdminCommand {
     /// Web-service API tokens (for BPBD's internal applications).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Daily quotas of Dukcapil user IDs and operators.
+    #[command(subcommand)]
+    Quota(QuotaCommand),
 }
 
 /// `sigap admin token ...`.
@@ -69,6 +76,46 @@ pub enum TokenCommand {
     Revoke {
         #[arg(long)]
         id: i64,
+    },
+}
+
+/// `sigap admin quota ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum QuotaCommand {
+    /// Set the daily quota of a Dukcapil user ID (overrides the agreement's quota; applies
+    /// at once, to today's remaining hits too).
+    Set {
+        /// The Dukcapil user ID as granted, e.g. BPBD3313.
+        #[arg(long = "user-id")]
+        user_id: String,
+        /// Hits per WIB day, 1 to 1000000.
+        #[arg(long, allow_hyphen_values = true)]
+        daily: String,
+    },
+    /// Remove a user ID's own daily quota: the agreement's applies again.
+    Clear {
+        #[arg(long = "user-id")]
+        user_id: String,
+    },
+    /// Show a user ID's quota today (WIB): limit, used, remaining, reset time.
+    Show {
+        #[arg(long = "user-id")]
+        user_id: String,
+    },
+    /// Set (--daily N) or remove (--clear) an operator's own daily cap.
+    OperatorCap {
+        #[arg(long)]
+        username: String,
+        /// Hits per WIB day, 1 to 1000000.
+        #[arg(
+            long,
+            allow_hyphen_values = true,
+            conflicts_with = "clear",
+            required_unless_present = "clear"
+        )]
+        daily: Option<String>,
+        #[arg(long)]
+        clear: bool,
     },
 }
 
@@ -282,6 +329,7 @@ pub async fn run(
             )])
         }
         AdminCommand::Token(command) => token_command(storage, command, now_ms).await,
+        AdminCommand::Quota(command) => quota_command(storage, command, now_ms).await,
         AdminCommand::Account(AccountCommand::List { institution }) => {
             let accounts = match institution {
                 Some(code) => {
@@ -400,6 +448,116 @@ async fn token_command(
             )])
         }
     }
+}
+
+/// `sigap admin quota ...`; changes are audited (`quota.set`, `quota.clear`,
+/// `quota.operator_cap_set`, `quota.operator_cap_clear`) with the actor `cli`.
+pub async fn quota_command(
+    storage: &dyn Storage,
+    command: QuotaCommand,
+    now_ms: i64,
+) -> Result<Vec<String>, AdminError> {
+    let daily = |text: &str| {
+        domain::quota::parse_daily_limit(text)
+            .map_err(|e| AdminError::refused(e.code(), e.to_string()))
+    };
+    match command {
+        QuotaCommand::Set {
+            user_id,
+            daily: text,
+        } => {
+            let n = daily(&text)?;
+            storage
+                .set_user_id_daily_limit(&user_id, Some(n), &Actor::cli(), now_ms)
+                .await?;
+            let mut lines = vec![format!("daily quota of {user_id} set to {n}")];
+            lines.extend(quota_lines(storage, &user_id, now_ms).await?);
+            Ok(lines)
+        }
+        QuotaCommand::Clear { user_id } => {
+            storage
+                .set_user_id_daily_limit(&user_id, None, &Actor::cli(), now_ms)
+                .await?;
+            let mut lines = vec![format!(
+                "daily quota of {user_id} cleared: the agreement's applies"
+            )];
+            lines.extend(quota_lines(storage, &user_id, now_ms).await?);
+            Ok(lines)
+        }
+        QuotaCommand::Show { user_id } => quota_lines(storage, &user_id, now_ms).await,
+        QuotaCommand::OperatorCap {
+            username,
+            daily: text,
+            clear,
+        } => {
+            let cap = match (text, clear) {
+                (Some(text), false) => Some(daily(&text)?),
+                (None, true) => None,
+                _ => {
+                    return Err(AdminError::refused(
+                        "QUOTA_INVALID",
+                        "give either --daily N or --clear",
+                    ));
+                }
+            };
+            let a = account(storage, &username).await?;
+            storage
+                .set_operator_daily_cap(a.id, cap, &Actor::cli(), now_ms)
+                .await?;
+            let s = crate::quota::operator_status(storage, a.id, now_ms).await?;
+            Ok(vec![match cap {
+                Some(n) => format!(
+                    "daily cap of {} set to {n} (used today: {})",
+                    a.username, s.used
+                ),
+                None => format!(
+                    "daily cap of {} removed (used today: {})",
+                    a.username, s.used
+                ),
+            }])
+        }
+    }
+}
+
+async fn quota_lines(
+    storage: &dyn Storage,
+    user_id: &str,
+    now_ms: i64,
+) -> Result<Vec<String>, AdminError> {
+    let s = crate::quota::status(storage, user_id, now_ms)
+        .await
+        .map_err(|e| match e {
+            crate::quota::QuotaRefusal::Storage(e) => AdminError::from(e),
+            other => AdminError::refused(other.code(), other.to_string()),
+        })?;
+    let source = match s.limit_source {
+        crate::quota::LimitSource::Override => "set for this user ID".to_string(),
+        crate::quota::LimitSource::Agreement { agreement_id } => {
+            format!("agreement {agreement_id}")
+        }
+        crate::quota::LimitSource::Default => "default, no agreement in force".to_string(),
+    };
+    Ok(vec![
+        format!(
+            "user ID {} on {} (WIB): limit {} ({source})",
+            s.dukcapil_user_id,
+            crate::storage::actor::day_text(s.day),
+            s.limit
+        ),
+        format!(
+            "used {}, remaining {}, ambiguous {}, refunded {}{}",
+            s.used,
+            s.remaining,
+            s.ambiguous,
+            s.refunded,
+            if s.exhausted {
+                ", closed by Dukcapil (05)"
+            } else {
+                ""
+            }
+        ),
+        format!("resets at {}", crate::quota::wib_text(s.resets_at_ms)),
+    ])
 }
 
 /// An account to create from the console.

@@ -8,6 +8,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod portal;
+pub mod quota;
 pub mod secrets;
 pub mod state;
 pub mod storage;

@@ -15,6 +15,7 @@ pub(crate) mod dukcapil_user_ids;
 mod institutions;
 pub(crate) mod nda;
 mod postgres;
+pub(crate) mod quota;
 pub(crate) mod sessions;
 mod sqlite;
 pub(crate) mod throttle;
@@ -35,6 +36,7 @@ pub use audit_events::{
 pub use dukcapil_user_ids::{DukcapilUserId, DukcapilUserIdStore, UserIdApplication};
 pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};
 pub use nda::{NdaAcceptance, NdaSignature, NdaStatus, NdaStore, NdaVersion};
+pub use quota::{QuotaDay, QuotaStore, QuotaSubject, ReserveOutcome, ReserveRequest, Settlement};
 
 pub use credentials::{Ceremony, CredentialStore, NewPasskey, SecondFactorReset, StoredPasskey};
 pub use sessions::{SessionRecordStore, SessionRow, SessionWrite};
@@ -135,6 +137,7 @@ pub trait Storage:
     + CredentialStore
     + ThrottleStore
     + ApiTokenStore
+    + QuotaStore
     + Send
     + Sync
     + 'static

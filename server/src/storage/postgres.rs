@@ -1,5 +1,6 @@
 //! The PostgreSQL backend: for several `sigap` replicas sharing one database.
 
+use super::quota::impl_quota_store;
 use super::{
     BackendKind, StorageError, accounts::impl_account_store, agreements::impl_agreement_store,
     api_tokens::impl_api_token_store, audit_events::impl_audit_event_store,
@@ -41,4 +42,5 @@ impl_session_record_store!(PgStorage);
 impl_credential_store!(PgStorage);
 impl_throttle_store!(PgStorage);
 impl_api_token_store!(PgStorage);
+impl_quota_store!(PgStorage);
 impl_storage!(PgStorage, BackendKind::Postgres, MIGRATOR);

@@ -6,7 +6,8 @@ const baseURL = process.env.SIGAP_E2E_URL ?? "http://localhost:3000";
 
 export default defineConfig({
   testDir: "./tests",
-  timeout: 30_000,
+  // Debug wasm on a 2-core machine that may be compiling meanwhile: hydration can take seconds.
+  timeout: 90_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,

@@ -13,6 +13,7 @@ pub mod secrets;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod verification;
 pub mod upstream;
 pub mod web;
 

@@ -4,6 +4,7 @@
 //! (`csrf`), the session (tower-sessions over our database) and its check
 //! (`auth::session::resolve_session`), body limits.
 
+pub mod api_v1;
 pub mod auth_api;
 pub mod csrf;
 pub mod doors;
@@ -96,6 +97,7 @@ pub fn endpoints() -> doors::DoorRouter<AppState> {
         .at(doors::Verb::Get, "/healthz", health::healthz)
         .at(doors::Verb::Get, "/readyz", health::readyz)
         .merge(auth_api::routes())
+        .merge(api_v1::routes())
 }
 
 /// server_fn answers every failed call with 500 (leptos_axum registers each server function

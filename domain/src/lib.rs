@@ -12,6 +12,7 @@
 //! * [`agreement`]: cooperation agreements (PKS): status, allowed elements, and whether an
 //!   institution's access is in force on a day, with reason codes.
 //! * [`identity`]: account and user-ID statuses and the field rules of identity records.
+//! * [`pairing`]: the pairing tokens the portal issues for a card reader's `reader-bridge`.
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -20,4 +21,5 @@ pub mod dukcapil;
 pub mod identity;
 pub mod names;
 pub mod nik;
+pub mod pairing;
 pub mod region;

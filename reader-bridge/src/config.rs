@@ -108,8 +108,12 @@ fn read_file_config(path: &Path) -> Result<FileConfig, String> {
 fn read_secret(path: &Path) -> Result<ReaderSecret, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("cannot read secret file {}: {e}", path.display()))?;
-    ReaderSecret::new(text.trim().as_bytes().to_vec())
-        .map_err(|_| format!("secret_file: the secret must be at least {} bytes", pairing::MIN_SECRET_BYTES))
+    ReaderSecret::new(text.trim().as_bytes().to_vec()).map_err(|_| {
+        format!(
+            "secret_file: the secret must be at least {} bytes",
+            pairing::MIN_SECRET_BYTES
+        )
+    })
 }
 
 /// Builds the configuration from the command line, its file and `env_secret`
@@ -141,7 +145,10 @@ pub fn load(cli: &Cli, env_secret: Option<String>) -> Result<Config, String> {
     if !pairing::valid_id(&reader_id) {
         return Err("reader_id: 1-64 characters of A-Z a-z 0-9 _ -".into());
     }
-    let secret = match (cli.secret_file.as_ref().or(file.secret_file.as_ref()), env_secret) {
+    let secret = match (
+        cli.secret_file.as_ref().or(file.secret_file.as_ref()),
+        env_secret,
+    ) {
         (Some(path), _) => read_secret(path)?,
         (None, Some(text)) => ReaderSecret::new(text.trim().as_bytes().to_vec()).map_err(|_| {
             format!(
@@ -156,10 +163,7 @@ pub fn load(cli: &Cli, env_secret: Option<String>) -> Result<Config, String> {
             );
         }
     };
-    let reads_per_minute = cli
-        .reads_per_minute
-        .or(file.reads_per_minute)
-        .unwrap_or(6);
+    let reads_per_minute = cli.reads_per_minute.or(file.reads_per_minute).unwrap_or(6);
     if !(1..=120).contains(&reads_per_minute) {
         return Err("reads_per_minute: 1-120".into());
     }
@@ -250,13 +254,32 @@ mod tests {
     }
 
     #[test]
+    fn the_packaged_example_is_valid() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/packaging/reader-bridge.example.toml"
+        );
+        let file = read_file_config(Path::new(path)).unwrap();
+        assert_eq!(file.port, Some(DEFAULT_PORT));
+        assert_eq!(file.reader_id.as_deref(), Some("RDR-0001"));
+        assert!(file.secret_file.is_some());
+    }
+
+    #[test]
     fn missing_or_bad_values_name_the_key() {
         let e = load(&cli(&["--reader-id", "R"]), Some(SECRET.into())).unwrap_err();
         assert!(e.starts_with("origins"), "{e}");
-        let e = load(&cli(&["--origin", "https://a.example"]), Some(SECRET.into())).unwrap_err();
+        let e = load(
+            &cli(&["--origin", "https://a.example"]),
+            Some(SECRET.into()),
+        )
+        .unwrap_err();
         assert!(e.starts_with("reader_id"), "{e}");
-        let e = load(&cli(&["--origin", "https://a.example", "--reader-id", "R"]), None)
-            .unwrap_err();
+        let e = load(
+            &cli(&["--origin", "https://a.example", "--reader-id", "R"]),
+            None,
+        )
+        .unwrap_err();
         assert!(e.starts_with("secret_file"), "{e}");
         let e = load(
             &cli(&["--origin", "https://a.example", "--reader-id", "R"]),

@@ -149,11 +149,7 @@ impl Hub {
             .iter()
             .map(|(name, slot)| ReaderInfo {
                 name: name.clone(),
-                card: slot
-                    .card
-                    .as_ref()
-                    .filter(|c| c.announced)
-                    .map(card_info),
+                card: slot.card.as_ref().filter(|c| c.announced).map(card_info),
             })
             .collect()
     }

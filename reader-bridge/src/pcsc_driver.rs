@@ -61,7 +61,11 @@ impl PcscDriver {
             .map_err(map_error)?;
         let result = {
             let tx = card.transaction().map_err(map_error)?;
-            let result = f(&mut PcscTransport { card: &tx });
+            let result = f(&mut PcscTransport {
+                ctx: &ctx,
+                reader: &name,
+                card: &tx,
+            });
             // Reset the card after a read so no selection or verified state lingers.
             let _ = tx.end(Disposition::ResetCard);
             result
@@ -71,17 +75,68 @@ impl PcscDriver {
     }
 }
 
+/// How long a failed or truncated exchange waits for the reader to report the card gone.
+pub const REMOVAL_GRACE: Duration = Duration::from_millis(1500);
+
 struct PcscTransport<'a> {
+    ctx: &'a Context,
+    reader: &'a CStr,
     card: &'a pcsc::Card,
+}
+
+impl PcscTransport<'_> {
+    /// Whether the card left the reader (within [`REMOVAL_GRACE`]): a card pulled out
+    /// mid-exchange shows first as a failed or empty answer, then as a state change.
+    fn card_gone(&self) -> bool {
+        let deadline = std::time::Instant::now() + REMOVAL_GRACE;
+        let mut states = [ReaderState::new(self.reader.to_owned(), State::UNAWARE)];
+        loop {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match self.ctx.get_status_change(left, &mut states) {
+                Ok(()) => {
+                    let event = states[0].event_state();
+                    if !event.contains(State::PRESENT) || event.contains(State::EMPTY) {
+                        return true;
+                    }
+                    if left.is_zero() {
+                        return false;
+                    }
+                    states[0].sync_current_state();
+                }
+                Err(pcsc::Error::UnknownReader) => return true,
+                Err(_) => return false,
+            }
+        }
+    }
 }
 
 impl Transport for PcscTransport<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
-        let answer = self.card.transmit(command, &mut buf).map_err(map_error)?;
-        let owned = answer.to_vec();
+        let outcome = self
+            .card
+            .transmit(command, &mut buf)
+            .map(<[u8]>::to_vec)
+            .map_err(map_error);
         buf.fill(0);
-        Ok(owned)
+        match outcome {
+            Ok(answer) if answer.len() >= 2 => Ok(answer),
+            Ok(short) => {
+                if self.card_gone() {
+                    Err(TransportError::Removed)
+                } else {
+                    Ok(short)
+                }
+            }
+            Err(TransportError::Removed) => Err(TransportError::Removed),
+            Err(e) => {
+                if self.card_gone() {
+                    Err(TransportError::Removed)
+                } else {
+                    Err(e)
+                }
+            }
+        }
     }
 }
 
@@ -185,7 +240,8 @@ fn watch(
     stop: &AtomicBool,
     known: &mut BTreeMap<String, Known>,
 ) -> Result<(), pcsc::Error> {
-    let mut states: Vec<ReaderState> = vec![ReaderState::new(pcsc::PNP_NOTIFICATION(), State::UNAWARE)];
+    let mut states: Vec<ReaderState> =
+        vec![ReaderState::new(pcsc::PNP_NOTIFICATION(), State::UNAWARE)];
     let mut refresh = true;
     while !stop.load(Ordering::SeqCst) {
         if refresh {

@@ -76,7 +76,15 @@ pub fn cmd_select_application() -> Vec<u8> {
 /// `00 A4 02 0C 02 01 01`.
 #[must_use]
 pub fn cmd_select_demographics() -> Vec<u8> {
-    vec![0x00, 0xA4, 0x02, 0x0C, 0x02, DEMOGRAPHIC_FID[0], DEMOGRAPHIC_FID[1]]
+    vec![
+        0x00,
+        0xA4,
+        0x02,
+        0x0C,
+        0x02,
+        DEMOGRAPHIC_FID[0],
+        DEMOGRAPHIC_FID[1],
+    ]
 }
 
 /// `00 B0 <offset hi> <offset lo> <len>`.
@@ -541,7 +549,9 @@ mod tests {
     impl Transport for Script {
         fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
             self.sent.push(command.to_vec());
-            self.answers.pop_front().unwrap_or(Err(TransportError::Other))
+            self.answers
+                .pop_front()
+                .unwrap_or(Err(TransportError::Other))
         }
     }
 
@@ -645,7 +655,11 @@ mod tests {
                 Some(NotPerformedReason::NotRequested)
             )
         );
-        let f = verdict(vec![status(sw::counter(1)), status(sw::NOT_SUPPORTED)], true).unwrap();
+        let f = verdict(
+            vec![status(sw::counter(1)), status(sw::NOT_SUPPORTED)],
+            true,
+        )
+        .unwrap();
         assert_eq!(f.reason, Some(NotPerformedReason::Unsupported));
         let f = verdict(vec![status(sw::counter(1)), status(sw::NO_FINGER)], true).unwrap();
         assert_eq!(f.reason, Some(NotPerformedReason::NoFinger));
@@ -731,9 +745,8 @@ mod tests {
         assert!(decode_demographics(&wrong_tag).is_err());
         assert!(decode_demographics(&good[..good.len() - 3]).is_err());
         let bad_nik = encode_demographics("1234", &d);
-        let mut s = Script::new(
-            [vec![ok(&[1]), ok(&[]), ok(&[])], file_answers(&bad_nik)].concat(),
-        );
+        let mut s =
+            Script::new([vec![ok(&[1]), ok(&[]), ok(&[])], file_answers(&bad_nik)].concat());
         assert_eq!(
             read_card(&mut s, false, today()).unwrap_err(),
             CardError::DataInvalid("NIK")

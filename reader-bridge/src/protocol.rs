@@ -496,7 +496,10 @@ mod tests {
         for code in ErrorCode::ALL {
             let s = code.as_str();
             assert!(seen.insert(s), "{s} twice");
-            assert!(s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'), "{s}");
+            assert!(
+                s.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
+                "{s}"
+            );
             assert_eq!(
                 serde_json::to_string(code).unwrap(),
                 format!("\"{s}\""),

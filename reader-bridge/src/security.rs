@@ -147,7 +147,10 @@ mod tests {
         assert_eq!(allowed[0], "https://sigap.example.go.id");
         assert!(origin_allowed("https://sigap.example.go.id", &allowed));
         assert!(!origin_allowed("http://sigap.example.go.id", &allowed));
-        assert!(!origin_allowed("https://sigap.example.go.id.evil.example", &allowed));
+        assert!(!origin_allowed(
+            "https://sigap.example.go.id.evil.example",
+            &allowed
+        ));
         assert!(!origin_allowed("null", &allowed));
         assert!(normalise_origin("sigap.example.go.id").is_err());
         assert!(normalise_origin("https://sigap.example.go.id/path").is_err());

@@ -275,7 +275,10 @@ impl Session {
             Message::Text(text) => text,
             Message::Binary(_) => {
                 return self
-                    .reply(socket, ServerMessage::error(None, ErrorCode::BinaryNotSupported))
+                    .reply(
+                        socket,
+                        ServerMessage::error(None, ErrorCode::BinaryNotSupported),
+                    )
                     .await;
             }
             Message::Close(_) => return Flow::Close,
@@ -298,11 +301,16 @@ impl Session {
                 fingerprint,
             } => {
                 if let Err(code) = self.check_token(token) {
-                    return self.reply(socket, ServerMessage::error(Some(id), code)).await;
+                    return self
+                        .reply(socket, ServerMessage::error(Some(id), code))
+                        .await;
                 }
                 if self.read_running {
                     return self
-                        .reply(socket, ServerMessage::error(Some(id), ErrorCode::ReadInProgress))
+                        .reply(
+                            socket,
+                            ServerMessage::error(Some(id), ErrorCode::ReadInProgress),
+                        )
                         .await;
                 }
                 self.read_running = true;
@@ -379,7 +387,9 @@ pub async fn bind_loopback(port: u16) -> std::io::Result<(Vec<TcpListener>, u16)
     let v6 = std::net::SocketAddr::new(v6.ip(), port);
     match TcpListener::bind(v6).await {
         Ok(l) => listeners.push(l),
-        Err(e) => tracing::warn!(error = %e, "IPv6 loopback not available; listening on 127.0.0.1 only"),
+        Err(e) => {
+            tracing::warn!(error = %e, "IPv6 loopback not available; listening on 127.0.0.1 only")
+        }
     }
     Ok((listeners, port))
 }

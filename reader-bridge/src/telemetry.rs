@@ -10,9 +10,12 @@ use tracing_subscriber::prelude::*;
 pub const SILENCED_TARGETS: [&str; 2] = ["tungstenite", "tokio_tungstenite"];
 
 fn silenced(target: &str) -> bool {
-    SILENCED_TARGETS
-        .iter()
-        .any(|t| target == *t || target.strip_prefix(t).is_some_and(|rest| rest.starts_with("::")))
+    SILENCED_TARGETS.iter().any(|t| {
+        target == *t
+            || target
+                .strip_prefix(t)
+                .is_some_and(|rest| rest.starts_with("::"))
+    })
 }
 
 /// Installs the global subscriber writing to `writer`, with `directives` (`RUST_LOG` syntax;
@@ -28,7 +31,10 @@ where
         .with_writer(writer)
         .with_filter(env)
         .with_filter(filter_fn(|meta| !silenced(meta.target())));
-    tracing_subscriber::registry().with(layer).try_init().is_ok()
+    tracing_subscriber::registry()
+        .with(layer)
+        .try_init()
+        .is_ok()
 }
 
 #[cfg(test)]

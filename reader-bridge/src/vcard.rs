@@ -99,7 +99,12 @@ pub fn uid_for(nik: &str) -> Vec<u8> {
 impl CardState {
     /// A card for `nik` with `demographics`, `attempts` fingerprint tries (at most 15).
     #[must_use]
-    pub fn new(nik: &str, demographics: &Demographics, finger: FingerOutcome, attempts: u8) -> Self {
+    pub fn new(
+        nik: &str,
+        demographics: &Demographics,
+        finger: FingerOutcome,
+        attempts: u8,
+    ) -> Self {
         let attempts = attempts.min(15);
         CardState {
             uid: uid_for(nik),
@@ -416,7 +421,11 @@ mod tests {
     fn atr_check_byte() {
         let atr = virtual_atr();
         assert_eq!(atr[0], 0x3B);
-        assert_eq!(atr[1..].iter().fold(0u8, |a, b| a ^ b), 0, "TCK makes the XOR zero");
+        assert_eq!(
+            atr[1..].iter().fold(0u8, |a, b| a ^ b),
+            0,
+            "TCK makes the XOR zero"
+        );
     }
 
     #[test]

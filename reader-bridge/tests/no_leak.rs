@@ -31,7 +31,9 @@ async fn card_data_never_reaches_the_log() {
     let captured = Captured::default();
     let writer = captured.clone();
     // The bridge's own subscriber set-up, at the most verbose level.
-    assert!(reader_bridge::telemetry::init(Some("trace"), move || writer.clone()));
+    assert!(reader_bridge::telemetry::init(Some("trace"), move || {
+        writer.clone()
+    }));
 
     let bridge = Bridge::start(HubConfig::default()).await;
     let mut ws = bridge.connect().await;
@@ -39,8 +41,13 @@ async fn card_data_never_reaches_the_log() {
     bridge.fake.attach_reader("Fake Reader");
     let (nik, d) = resident(7);
     let card = CardState::new(&nik, &d, FingerOutcome::NoMatch, 3);
-    bridge.fake.insert("Fake Reader", card.clone(), Behaviour::Normal);
-    wait_for(&mut ws, "card", |m| matches!(m, ServerMessage::CardInserted { .. })).await;
+    bridge
+        .fake
+        .insert("Fake Reader", card.clone(), Behaviour::Normal);
+    wait_for(&mut ws, "card", |m| {
+        matches!(m, ServerMessage::CardInserted { .. })
+    })
+    .await;
     send_json(&mut ws, read_request("r1", true)).await;
     match next(&mut ws).await {
         ServerMessage::ReadResult { nik: n, .. } => assert_eq!(n, nik),
@@ -50,7 +57,10 @@ async fn card_data_never_reaches_the_log() {
     bridge
         .fake
         .insert("Fake Reader", card, Behaviour::RemovedAfter(4));
-    wait_for(&mut ws, "card", |m| matches!(m, ServerMessage::CardInserted { .. })).await;
+    wait_for(&mut ws, "card", |m| {
+        matches!(m, ServerMessage::CardInserted { .. })
+    })
+    .await;
     send_json(&mut ws, read_request("r2", true)).await;
     wait_for(&mut ws, "error", |m| error_code(m).is_some()).await;
     drop(ws);
@@ -60,8 +70,17 @@ async fn card_data_never_reaches_the_log() {
     assert!(log.contains("read done"), "the capture works:\n{log}");
     assert!(log.contains("card inserted"), "{log}");
     let uid = hex_upper(&uid_for(&nik));
-    for secret in [nik.as_str(), d.name.as_str(), d.address.as_str(), uid.as_str(), d.birth_date.as_str()] {
-        assert!(!log.contains(secret), "{secret:?} appears in the log:\n{log}");
+    for secret in [
+        nik.as_str(),
+        d.name.as_str(),
+        d.address.as_str(),
+        uid.as_str(),
+        d.birth_date.as_str(),
+    ] {
+        assert!(
+            !log.contains(secret),
+            "{secret:?} appears in the log:\n{log}"
+        );
     }
     // The token is not logged either.
     assert!(!log.contains("v1.op-7."), "{log}");

@@ -50,9 +50,14 @@ async fn handshakes_are_refused_without_the_right_origin_host_and_token() {
         Some((403, "ORIGIN_NOT_ALLOWED".into()))
     );
     assert_eq!(
-        connect(port, &good, Some("https://sigap.example.go.id.evil.example"), None)
-            .await
-            .err(),
+        connect(
+            port,
+            &good,
+            Some("https://sigap.example.go.id.evil.example"),
+            None
+        )
+        .await
+        .err(),
         Some((403, "ORIGIN_NOT_ALLOWED".into()))
     );
     assert_eq!(
@@ -61,9 +66,14 @@ async fn handshakes_are_refused_without_the_right_origin_host_and_token() {
     );
     // DNS rebinding: a foreign name resolving to 127.0.0.1, or the right name on another port.
     assert_eq!(
-        connect(port, &good, Some(ORIGIN), Some(&format!("evil.example:{port}")))
-            .await
-            .err(),
+        connect(
+            port,
+            &good,
+            Some(ORIGIN),
+            Some(&format!("evil.example:{port}"))
+        )
+        .await
+        .err(),
         Some((403, "HOST_NOT_ALLOWED".into()))
     );
     assert_eq!(
@@ -87,15 +97,19 @@ async fn handshakes_are_refused_without_the_right_origin_host_and_token() {
     let other_reader =
         domain::pairing::create(&secret(), "op-7", "RDR-OTHER", bridge.now(), 60_000).unwrap();
     assert_eq!(
-        connect(port, &format!("/v1?token={other_reader}"), Some(ORIGIN), None)
-            .await
-            .err(),
+        connect(
+            port,
+            &format!("/v1?token={other_reader}"),
+            Some(ORIGIN),
+            None
+        )
+        .await
+        .err(),
         Some((403, "TOKEN_OTHER_READER".into()))
     );
-    let other_secret = domain::pairing::ReaderSecret::new(
-        b"a-different-synthetic-secret-0123456789".to_vec(),
-    )
-    .unwrap();
+    let other_secret =
+        domain::pairing::ReaderSecret::new(b"a-different-synthetic-secret-0123456789".to_vec())
+            .unwrap();
     let forged =
         domain::pairing::create(&other_secret, "op-7", READER_ID, bridge.now(), 60_000).unwrap();
     assert_eq!(
@@ -170,15 +184,19 @@ async fn listens_on_loopback_only() {
     {
         Ok(local) if !local.ip().is_loopback() && !local.ip().is_unspecified() => {
             let outside = std::net::SocketAddr::new(local.ip(), port);
-            let attempt =
-                tokio::time::timeout(Duration::from_secs(2), tokio::net::TcpStream::connect(outside))
-                    .await;
+            let attempt = tokio::time::timeout(
+                Duration::from_secs(2),
+                tokio::net::TcpStream::connect(outside),
+            )
+            .await;
             assert!(
                 !matches!(attempt, Ok(Ok(_))),
                 "the bridge answered on {outside}"
             );
         }
-        other => eprintln!("no non-loopback address to probe from ({other:?}); loopback binding checked only"),
+        other => eprintln!(
+            "no non-loopback address to probe from ({other:?}); loopback binding checked only"
+        ),
     }
 }
 
@@ -259,7 +277,10 @@ async fn fingerprint_not_matched_counts_down() {
     bridge.fake.attach_reader(READER);
     let (_, c) = card(2, FingerOutcome::NoMatch);
     bridge.fake.insert(READER, c, Behaviour::Normal);
-    wait_for(&mut ws, "card", |m| matches!(m, ServerMessage::CardInserted { .. })).await;
+    wait_for(&mut ws, "card", |m| {
+        matches!(m, ServerMessage::CardInserted { .. })
+    })
+    .await;
     for (i, left) in [2u8, 1, 0].into_iter().enumerate() {
         send_json(&mut ws, read_request(&format!("f{i}"), true)).await;
         match next(&mut ws).await {
@@ -288,8 +309,8 @@ async fn tokens_are_checked_again_at_each_read() {
     let m = next(&mut ws).await;
     assert_eq!(error_code(&m), Some("TOKEN_EXPIRED"));
     // A fresh token for another reader does not help.
-    let other = domain::pairing::create(&secret(), "op-7", "RDR-OTHER", bridge.now(), 60_000)
-        .unwrap();
+    let other =
+        domain::pairing::create(&secret(), "op-7", "RDR-OTHER", bridge.now(), 60_000).unwrap();
     let mut request = read_request("other", false);
     request["token"] = other.into();
     send_json(&mut ws, request).await;
@@ -336,15 +357,24 @@ async fn bad_messages_get_errors_and_the_bridge_keeps_running() {
         other => panic!("{other:?}"),
     }
     send_text(&mut ws, r#"{"v":7,"type":"ping","id":"p"}"#).await;
-    assert_eq!(error_code(&next(&mut ws).await), Some("UNSUPPORTED_VERSION"));
+    assert_eq!(
+        error_code(&next(&mut ws).await),
+        Some("UNSUPPORTED_VERSION")
+    );
     send_text(&mut ws, r#"{"v":1,"type":"read","id":"r","reader":5}"#).await;
     assert_eq!(error_code(&next(&mut ws).await), Some("INVALID_REQUEST"));
-    ws.send(Message::Binary(vec![1u8, 2, 3].into())).await.unwrap();
+    ws.send(Message::Binary(vec![1u8, 2, 3].into()))
+        .await
+        .unwrap();
     assert_eq!(
         error_code(&next(&mut ws).await),
         Some("BINARY_NOT_SUPPORTED")
     );
-    send_json(&mut ws, serde_json::json!({"v":1,"type":"read","id":"r","reader":"Nope"})).await;
+    send_json(
+        &mut ws,
+        serde_json::json!({"v":1,"type":"read","id":"r","reader":"Nope"}),
+    )
+    .await;
     assert_eq!(error_code(&next(&mut ws).await), Some("UNKNOWN_READER"));
     send_text(&mut ws, r#"{"v":1,"type":"ping","id":"p1"}"#).await;
     assert_eq!(next(&mut ws).await, ServerMessage::Pong { id: "p1".into() });
@@ -386,7 +416,10 @@ async fn card_pulled_mid_read_and_card_errors() {
     // Pulled out after the 4th APDU of the read (UID query at insertion is the 1st).
     let (_, c) = card(3, FingerOutcome::Match);
     bridge.fake.insert(READER, c, Behaviour::RemovedAfter(5));
-    wait_for(&mut ws, "card", |m| matches!(m, ServerMessage::CardInserted { .. })).await;
+    wait_for(&mut ws, "card", |m| {
+        matches!(m, ServerMessage::CardInserted { .. })
+    })
+    .await;
     send_json(&mut ws, read_request("pulled", false)).await;
     let mut got_error = false;
     let mut got_removed = false;
@@ -410,7 +443,10 @@ async fn card_pulled_mid_read_and_card_errors() {
         c.with_fault(CardFault::SelectStatus(0x6A82)),
         Behaviour::Normal,
     );
-    wait_for(&mut ws, "card", |m| matches!(m, ServerMessage::CardInserted { .. })).await;
+    wait_for(&mut ws, "card", |m| {
+        matches!(m, ServerMessage::CardInserted { .. })
+    })
+    .await;
     send_json(&mut ws, read_request("foreign", false)).await;
     assert_eq!(error_code(&next(&mut ws).await), Some("CARD_NOT_EKTP"));
 
@@ -421,7 +457,10 @@ async fn card_pulled_mid_read_and_card_errors() {
         c.with_fault(CardFault::SelectStatus(0x6F00)),
         Behaviour::Normal,
     );
-    wait_for(&mut ws, "card", |m| matches!(m, ServerMessage::CardInserted { .. })).await;
+    wait_for(&mut ws, "card", |m| {
+        matches!(m, ServerMessage::CardInserted { .. })
+    })
+    .await;
     send_json(&mut ws, read_request("sw", false)).await;
     assert_eq!(error_code(&next(&mut ws).await), Some("CARD_STATUS_ERROR"));
 
@@ -432,7 +471,10 @@ async fn card_pulled_mid_read_and_card_errors() {
         c.with_fault(CardFault::TruncatedReadBinary),
         Behaviour::Normal,
     );
-    wait_for(&mut ws, "card", |m| matches!(m, ServerMessage::CardInserted { .. })).await;
+    wait_for(&mut ws, "card", |m| {
+        matches!(m, ServerMessage::CardInserted { .. })
+    })
+    .await;
     send_json(&mut ws, read_request("short", false)).await;
     assert_eq!(
         error_code(&next(&mut ws).await),
@@ -442,7 +484,10 @@ async fn card_pulled_mid_read_and_card_errors() {
     // And a good card afterwards reads fine.
     let (nik, c) = card(4, FingerOutcome::Match);
     bridge.fake.insert(READER, c, Behaviour::Normal);
-    wait_for(&mut ws, "card", |m| matches!(m, ServerMessage::CardInserted { .. })).await;
+    wait_for(&mut ws, "card", |m| {
+        matches!(m, ServerMessage::CardInserted { .. })
+    })
+    .await;
     send_json(&mut ws, read_request("good", false)).await;
     match next(&mut ws).await {
         ServerMessage::ReadResult { nik: n, .. } => assert_eq!(n, nik),
@@ -466,7 +511,11 @@ async fn a_stuck_reader_does_not_block_the_websocket() {
         .fake
         .insert(READER, c, Behaviour::Slow(Duration::from_millis(700)));
     // The UID query times out: the card is announced without a UID.
-    match wait_for(&mut ws, "card", |m| matches!(m, ServerMessage::CardInserted { .. })).await {
+    match wait_for(&mut ws, "card", |m| {
+        matches!(m, ServerMessage::CardInserted { .. })
+    })
+    .await
+    {
         ServerMessage::CardInserted { card, .. } => assert_eq!(card.uid, None),
         _ => unreachable!(),
     }
@@ -478,7 +527,11 @@ async fn a_stuck_reader_does_not_block_the_websocket() {
         next(&mut ws).await,
         ServerMessage::Pong { id: "alive".into() }
     );
-    assert!(started.elapsed() < Duration::from_millis(300), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(error_code(&next(&mut ws).await), Some("READ_TIMEOUT"));
     // The reader is still busy with the stuck call: refused, not queued.
     send_json(&mut ws, read_request("again", false)).await;
@@ -494,16 +547,21 @@ async fn read_without_reader_or_with_two_readers() {
     assert_eq!(error_code(&next(&mut ws).await), Some("NO_READER"));
     bridge.fake.attach_reader("Reader A");
     bridge.fake.attach_reader("Reader B");
-    wait_for(&mut ws, "B", |m| {
-        matches!(m, ServerMessage::ReaderAttached { reader } if reader == "Reader B")
-    })
+    wait_for(
+        &mut ws,
+        "B",
+        |m| matches!(m, ServerMessage::ReaderAttached { reader } if reader == "Reader B"),
+    )
     .await;
     send_json(&mut ws, read_request("two", false)).await;
     assert_eq!(error_code(&next(&mut ws).await), Some("READER_AMBIGUOUS"));
     // With a card in only one of them, that one is meant.
     let (nik, c) = card(6, FingerOutcome::Match);
     bridge.fake.insert("Reader B", c, Behaviour::Normal);
-    wait_for(&mut ws, "card", |m| matches!(m, ServerMessage::CardInserted { .. })).await;
+    wait_for(&mut ws, "card", |m| {
+        matches!(m, ServerMessage::CardInserted { .. })
+    })
+    .await;
     send_json(&mut ws, read_request("one", false)).await;
     match next(&mut ws).await {
         ServerMessage::ReadResult { reader, nik: n, .. } => {

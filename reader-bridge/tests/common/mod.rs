@@ -12,9 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 pub const SECRET: &str = "synthetic-reader-secret-0123456789abcdef";
@@ -110,7 +110,9 @@ pub async fn connect_to(
     origin: Option<&str>,
     host: Option<&str>,
 ) -> Result<Ws, (u16, String)> {
-    let mut request = format!("ws://{authority}{path}").into_client_request().unwrap();
+    let mut request = format!("ws://{authority}{path}")
+        .into_client_request()
+        .unwrap();
     if let Some(origin) = origin {
         request
             .headers_mut()
@@ -160,7 +162,11 @@ pub async fn next_within(ws: &mut Ws, wait: Duration) -> Option<ServerMessage> {
 }
 
 /// Waits for a message matching `pred`, skipping others (10 s at most).
-pub async fn wait_for(ws: &mut Ws, what: &str, pred: impl Fn(&ServerMessage) -> bool) -> ServerMessage {
+pub async fn wait_for(
+    ws: &mut Ws,
+    what: &str,
+    pred: impl Fn(&ServerMessage) -> bool,
+) -> ServerMessage {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     loop {
         let left = deadline.saturating_duration_since(tokio::time::Instant::now());

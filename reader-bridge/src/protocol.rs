@@ -36,7 +36,8 @@ pub enum ClientMessage {
     },
 }
 
-/// The envelope of a page message: the version and the message.
+/// The envelope of a page message: the version and the message. For building (serialising)
+/// messages; the bridge parses with [`parse_client`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClientEnvelope {
     /// Protocol version; must be [`PROTOCOL_VERSION`].
@@ -155,6 +156,9 @@ pub struct Fingerprint {
 }
 
 /// Messages the bridge sends to the page.
+// `ReadResult` is large (the demographic elements); messages are few and short-lived, so
+// boxing it would only make building and matching them clumsier.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {

@@ -60,7 +60,7 @@ pub fn normalise_origin(origin: &str) -> Result<String, String> {
 #[must_use]
 pub fn origin_allowed(origin: &str, allowed: &[String]) -> bool {
     let origin = origin.to_ascii_lowercase();
-    allowed.iter().any(|a| *a == origin)
+    allowed.contains(&origin)
 }
 
 /// A token bucket: `capacity` reads at once, refilled evenly over a minute.

@@ -5,6 +5,7 @@
 //!
 //! vpcd listens on a fixed port (35963) and pcscd on a fixed socket, so everything runs in one
 //! test, in order.
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

@@ -13,6 +13,7 @@
 //!   institution's access is in force on a day, with reason codes.
 //! * [`identity`]: account and user-ID statuses and the field rules of identity records.
 //! * [`quota`]: daily quota arithmetic (WIB days, reset time, remaining, limit bounds).
+//! * [`pairing`]: the pairing tokens the portal issues for a card reader's `reader-bridge`.
 #![forbid(unsafe_code)]
 
 pub mod access;
@@ -22,4 +23,5 @@ pub mod identity;
 pub mod names;
 pub mod nik;
 pub mod quota;
+pub mod pairing;
 pub mod region;

@@ -8,7 +8,7 @@
 pub(crate) mod accounts;
 pub(crate) mod actor;
 pub(crate) mod agreements;
-mod audit_events;
+pub(crate) mod audit_events;
 pub(crate) mod credentials;
 pub(crate) mod dukcapil_user_ids;
 mod institutions;
@@ -28,7 +28,9 @@ pub use agreements::{
     Sptjm,
 };
 pub use audit_events::{
-    AuditEvent, AuditEventFilter, AuditEventStore, AuditOutcome, NewAuditEvent,
+    AccessChannel, AccessEvent, AccessEventFilter, AccessKind, AppendedEntry, AuditEvent,
+    AuditEventFilter, AuditEventStore, AuditOutcome, AuditRecord, ChainEntry, ChainHead,
+    NewAccessEvent, NewAuditEvent, wib_day_start_ms,
 };
 pub use dukcapil_user_ids::{DukcapilUserId, DukcapilUserIdStore, UserIdApplication};
 pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};

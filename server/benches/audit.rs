@@ -136,16 +136,16 @@ async fn fill_to(storage: &dyn Storage, entries: i64) {
     }
 }
 
-async fn end_to_end(name: &str, storage: &dyn Storage, dir: &std::path::Path, entries: i64) {
+async fn end_to_end(name: &str, storage: Arc<dyn Storage>, dir: &std::path::Path, entries: i64) {
     let fill = Instant::now();
-    fill_to(storage, entries).await;
+    fill_to(storage.as_ref(), entries).await;
     println!(
         "{name}: filled to {entries} entries in {:.1} s (batches of 1000)",
         fill.elapsed().as_secs_f64()
     );
     let signer = CheckpointSigner::from_bytes(&[1; 32]);
     let cp = dir.join(format!("{name}-checkpoints.jsonl"));
-    sigap_server::audit::checkpoint::write_checkpoint(storage, &signer, &cp, 0)
+    sigap_server::audit::checkpoint::write_checkpoint(storage.as_ref(), &signer, &cp, 0)
         .await
         .unwrap();
     let start = Instant::now();
@@ -184,7 +184,7 @@ fn main() {
         let url = format!("sqlite://{}", dir.join("bench.db").display());
         let sqlite = sigap_server::storage::connect(&url).await.unwrap();
         appends("SQLite", sqlite.clone(), singles, batched).await;
-        end_to_end("SQLite", sqlite.as_ref(), &dir, entries).await;
+        end_to_end("SQLite", sqlite.clone(), &dir, entries).await;
         drop(sqlite);
 
         if let Ok(admin) = std::env::var("SIGAP_TEST_POSTGRES_URL") {
@@ -200,7 +200,7 @@ fn main() {
                 .await
                 .unwrap();
             appends("PostgreSQL", pg.clone(), singles / 2, batched / 2).await;
-            end_to_end("PostgreSQL", pg.as_ref(), &dir, entries).await;
+            end_to_end("PostgreSQL", pg.clone(), &dir, entries).await;
             drop(pg);
             sqlx::Executor::execute(
                 &mut conn,

@@ -68,7 +68,7 @@ impl Fixture {
 
     async fn verify(&self) -> Verdict {
         verify(
-            self.storage.as_ref(),
+            self.storage.clone(),
             &self.checkpoints(),
             Some(&self.signer.verifying_key()),
         )

@@ -58,7 +58,7 @@ pub async fn run(config: Config, command: AuditCommand) -> ExitCode {
     match command {
         AuditCommand::Verify { .. } => {
             let key = keys.signer.as_ref().map(|s| s.verifying_key());
-            match super::verify(storage.as_ref(), &keys.checkpoint_file, key.as_ref()).await {
+            match super::verify(storage.clone(), &keys.checkpoint_file, key.as_ref()).await {
                 Ok(Verdict::Intact(s)) => {
                     println!(
                         "audit chain intact: {} entries, {} checkpoints, last seq {}",

@@ -12,6 +12,7 @@ use super::chain::{ChainSummary, ChainVerifier, Finding};
 use crate::storage::Storage;
 use ed25519_dalek::VerifyingKey;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Entries read per query.
 pub const PAGE: i64 = 10_000;
@@ -24,12 +25,13 @@ pub enum Verdict {
 }
 
 /// Verifies the trail in `storage` against the checkpoints in `checkpoint_file` (checked with
-/// `key`; a missing file has none).
+/// `key`; a missing file has none). The next page is read (in another task) while the current
+/// one is checked.
 ///
 /// # Errors
 /// When verification cannot run (database or file unreadable, checkpoints without a key).
 pub async fn verify(
-    storage: &dyn Storage,
+    storage: Arc<dyn Storage>,
     checkpoint_file: &Path,
     key: Option<&VerifyingKey>,
 ) -> Result<Verdict, AuditError> {
@@ -38,21 +40,34 @@ pub async fn verify(
         Err(finding) => return Ok(Verdict::Broken(finding)),
     };
     let head = storage.audit_chain_head().await?;
+    let unchained = storage.clone();
     let mut verifier = ChainVerifier::new(checkpoints);
-    loop {
-        let page = storage
-            .audit_chain_page(verifier.last_seq(), head.seq, PAGE)
-            .await?;
-        if page.is_empty() {
+    let up_to = head.seq;
+    let fetch = move |after: i64| {
+        let storage = storage.clone();
+        tokio::spawn(async move { storage.audit_chain_page(after, up_to, PAGE).await })
+    };
+    let mut next = (head.seq > 0).then(|| fetch(0));
+    while let Some(pending) = next.take() {
+        let page = pending
+            .await
+            .map_err(|e| AuditError::Storage(format!("page reader stopped: {e}")))??;
+        let Some(last) = page.last() else {
             break;
+        };
+        if page.len() as i64 == PAGE && last.seq < head.seq {
+            next = Some(fetch(last.seq));
         }
         for entry in &page {
             if let Err(finding) = verifier.push(entry) {
+                if let Some(p) = next.take() {
+                    p.abort();
+                }
                 return Ok(Verdict::Broken(finding));
             }
         }
     }
-    if let Some(id) = storage.audit_first_unchained().await? {
+    if let Some(id) = unchained.audit_first_unchained().await? {
         return Ok(Verdict::Broken(Finding::Unchained { id }));
     }
     Ok(match verifier.finish(&head) {

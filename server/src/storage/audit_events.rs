@@ -165,7 +165,8 @@ pub struct NewAccessEvent {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AccessEvent {
     pub id: i64,
-    pub seq: i64,
+    /// `None` only for a row written outside the chain (which `sigap audit verify` reports).
+    pub seq: Option<i64>,
     pub at_ms: i64,
     pub event: String,
     pub outcome: String,

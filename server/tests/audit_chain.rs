@@ -642,3 +642,28 @@ async fn genesis_chains_rows_written_before_the_chain_existed() {
         f.done().await;
     }
 }
+
+/// The background writer signs the head when it moved, and once more on shutdown.
+#[tokio::test]
+async fn the_checkpointer_writes_on_shutdown_and_verify_uses_it() {
+    let f = Fixture::new(TestDb::sqlite()).await;
+    f.fill().await;
+    let keys = Arc::new(sigap_server::audit::AuditKeys {
+        nik: None,
+        signer: Some(CheckpointSigner::from_bytes(&[11; 32])),
+        checkpoint_file: f.checkpoints(),
+        checkpoint_interval: std::time::Duration::from_secs(3600),
+    });
+    let c = sigap_server::audit::Checkpointer::spawn(
+        f.storage.clone(),
+        keys,
+        std::time::Duration::from_secs(3600),
+    )
+    .unwrap();
+    c.shutdown().await;
+    let Verdict::Intact(s) = f.verify().await else {
+        panic!("broken")
+    };
+    assert_eq!((s.checkpoints, s.last_seq), (1, 12));
+    f.done().await;
+}

@@ -22,6 +22,6 @@ pub mod dukcapil;
 pub mod identity;
 pub mod names;
 pub mod nik;
-pub mod quota;
 pub mod pairing;
+pub mod quota;
 pub mod region;

@@ -67,6 +67,9 @@ pub struct Config {
     /// `auth::config::NetworkConfig`.
     #[serde(default)]
     pub network: crate::auth::NetworkConfig,
+    /// Audit keys and signed checkpoints (`[audit]`); see `audit::AuditConfig`.
+    #[serde(default)]
+    pub audit: crate::audit::AuditConfig,
 }
 
 impl Default for Config {
@@ -82,6 +85,7 @@ impl Default for Config {
             secrets: crate::secrets::SecretsConfig::default(),
             auth: crate::auth::AuthConfig::default(),
             network: crate::auth::NetworkConfig::default(),
+            audit: crate::audit::AuditConfig::default(),
         }
     }
 }
@@ -156,6 +160,9 @@ impl Config {
             .validate()
             .map_err(|(key, message)| ConfigError::Key { key, message })?;
         self.network
+            .validate()
+            .map_err(|(key, message)| ConfigError::Key { key, message })?;
+        self.audit
             .validate()
             .map_err(|(key, message)| ConfigError::Key { key, message })?;
         if let Some(code) = &self.institution.code
@@ -382,6 +389,39 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("not both"), "{err}");
+    }
+
+    #[test]
+    fn audit_section_has_defaults_and_env_overrides() {
+        let c = Config::load_from(None, env(&[])).unwrap();
+        assert_eq!(c.audit.checkpoint_interval_secs, 5);
+        assert_eq!(
+            c.audit.effective_checkpoint_file(&c.data_dir),
+            PathBuf::from("data/audit-checkpoints.jsonl")
+        );
+        let c = Config::load_from(
+            None,
+            env(&[
+                (
+                    "SIGAP_AUDIT__SIGNING_KEY_FILE",
+                    "/etc/sigap/audit-signing.key",
+                ),
+                ("SIGAP_AUDIT__CHECKPOINT_FILE", "/var/lib/sigap/cp.jsonl"),
+                ("SIGAP_AUDIT__CHECKPOINT_INTERVAL_SECS", "10"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            c.audit.signing_key_file.as_deref(),
+            Some(Path::new("/etc/sigap/audit-signing.key"))
+        );
+        assert_eq!(c.audit.checkpoint_interval_secs, 10);
+        let err = Config::load_from(None, env(&[("SIGAP_AUDIT__CHECKPOINT_INTERVAL_SECS", "0")]))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("audit.checkpoint_interval_secs"),
+            "{err}"
+        );
     }
 
     #[test]

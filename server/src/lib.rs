@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod config;
 pub mod demo;
@@ -13,8 +14,8 @@ pub mod secrets;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
-pub mod verification;
 pub mod upstream;
+pub mod verification;
 pub mod web;
 
 use crate::{config::Config, state::AppState, storage::Storage};
@@ -61,6 +62,8 @@ pub enum StartupError {
     DemoPasswords(Vec<String>),
     #[error("{0}")]
     Secrets(#[from] secrets::SecretsError),
+    #[error("{0}")]
+    Audit(#[from] audit::AuditError),
 }
 
 /// Outside demo mode, refuses to go on while an active account still has a demo password.
@@ -116,6 +119,7 @@ pub struct Application {
     router: axum::Router,
     addr: SocketAddr,
     storage: Arc<dyn Storage>,
+    audit: Arc<audit::AuditKeys>,
 }
 
 impl Application {
@@ -139,6 +143,19 @@ impl Application {
             tracing::warn!(
                 "[secrets] has no key: Dukcapil user-ID credentials can be neither stored nor used"
             );
+        }
+        let audit = Arc::new(audit::AuditKeys::load(
+            &config.audit,
+            &config.data_dir,
+            demo,
+        )?);
+        if audit.signer.is_none() {
+            tracing::warn!(
+                "[audit] has no signing_key_file: no signed checkpoints of the audit chain are written"
+            );
+        }
+        if audit.nik.is_none() {
+            tracing::warn!("[audit] has no nik_key_file: NIK access attempts cannot be audited");
         }
         let listener =
             TcpListener::bind(config.bind)
@@ -166,12 +183,14 @@ impl Application {
             demo,
             secrets: secrets.map(Arc::new),
             auth: Arc::new(auth),
+            audit: Some(audit.clone()),
         };
         Ok(Application {
             listener,
             router: web::router(state),
             addr,
             storage,
+            audit,
         })
     }
 
@@ -184,18 +203,32 @@ impl Application {
         self.storage.clone()
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// The audit keys in force (NIK key, checkpoint signer, checkpoint file).
+    pub fn audit(&self) -> Arc<audit::AuditKeys> {
+        self.audit.clone()
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests. Meanwhile signed
+    /// checkpoints of the audit chain are written every `[audit] checkpoint_interval_secs`
+    /// when it moved, and once more at the end.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(
+        let interval = self.audit.checkpoint_interval;
+        let checkpointer =
+            audit::Checkpointer::spawn(self.storage.clone(), self.audit.clone(), interval);
+        let result = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+        if let Some(c) = checkpointer {
+            c.shutdown().await;
+        }
+        result
     }
 }
 

@@ -31,6 +31,9 @@ enum Command {
     /// Administration from the console: first accounts, institutions, password resets.
     #[command(subcommand)]
     Admin(sigap_server::admin::AdminCommand),
+    /// The audit trail: verify the hash chain and its signed checkpoints, write a checkpoint.
+    #[command(subcommand)]
+    Audit(sigap_server::audit::cli::AuditCommand),
 }
 
 #[derive(Subcommand)]
@@ -86,11 +89,14 @@ fn main() -> ExitCode {
     if let Command::Admin(command) = cli.command {
         return runtime.block_on(admin(config, command));
     }
+    if let Command::Audit(command) = cli.command {
+        return runtime.block_on(sigap_server::audit::cli::run(config, command));
+    }
     let result = runtime.block_on(async move {
         match cli.command {
             Command::Serve => serve(config, false).await,
             Command::Demo => serve(config, true).await,
-            Command::Nik(_) | Command::Admin(_) => Ok(()),
+            Command::Nik(_) | Command::Admin(_) | Command::Audit(_) => Ok(()),
         }
     });
     match result {

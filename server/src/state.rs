@@ -19,6 +19,8 @@ pub struct AppState {
     pub secrets: Option<Arc<crate::secrets::Keyring>>,
     /// Authentication: sessions, sign-in, passkeys (`[auth]`).
     pub auth: Arc<crate::auth::Auth>,
+    /// Audit keys: the NIK HMAC key for access entries, the checkpoint signer (`[audit]`).
+    pub audit: Option<Arc<crate::audit::AuditKeys>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -154,7 +154,8 @@ impl Answer {
     fn success(&self) -> bool {
         matches!(
             self,
-            Answer::Lookup(LookupOutcome::Found { .. }) | Answer::Verify(VerifyOutcome::Verdicts { .. })
+            Answer::Lookup(LookupOutcome::Found { .. })
+                | Answer::Verify(VerifyOutcome::Verdicts { .. })
         )
     }
 }
@@ -196,9 +197,10 @@ pub async fn serve(state: &AppState, req: AccessRequest) -> Result<Served, Servi
         });
     };
     let kind = req.mode.kind();
-    let protected = match Nik::parse(&req.nik) {
+    let today = domain::quota::wib_day(now_ms);
+    let protected = match Nik::parse(&req.nik, today) {
         Ok(nik) => ProtectedNik::of(key, &nik),
-        Err(_) => ProtectedNik::of_invalid(key, &req.nik),
+        Err(_) => ProtectedNik::of_input(key, &req.nik),
     };
     let mut entry = Entry {
         req: &req,
@@ -230,7 +232,8 @@ pub async fn serve(state: &AppState, req: AccessRequest) -> Result<Served, Servi
             let audit_id = state
                 .storage
                 .append_access_event(&entry.event(outcome, code, latency_ms))
-                .await?;
+                .await?
+                .id;
             Ok(Served {
                 result,
                 quota,
@@ -251,7 +254,12 @@ struct Entry<'a> {
 }
 
 impl Entry<'_> {
-    fn event(&self, outcome: AuditOutcome, outcome_code: String, latency_ms: i64) -> NewAccessEvent {
+    fn event(
+        &self,
+        outcome: AuditOutcome,
+        outcome_code: String,
+        latency_ms: i64,
+    ) -> NewAccessEvent {
         let c = &self.req.caller;
         NewAccessEvent {
             at_ms: self.now_ms,
@@ -264,8 +272,15 @@ impl Entry<'_> {
             actor_username: Some(c.username.clone()),
             local_user_id: c.local_user_id.clone(),
             dukcapil_user_id: self.dukcapil_user_id.clone(),
-            purpose: Some(self.req.purpose.trim().chars().take(MAX_PURPOSE_CHARS).collect())
-                .filter(|p: &String| !p.is_empty()),
+            purpose: Some(
+                self.req
+                    .purpose
+                    .trim()
+                    .chars()
+                    .take(MAX_PURPOSE_CHARS)
+                    .collect(),
+            )
+            .filter(|p: &String| !p.is_empty()),
             nik_hmac: self.protected.hmac.clone(),
             nik_masked: self.protected.masked.clone(),
             quota_state: self.quota_state.clone(),
@@ -296,7 +311,7 @@ async fn pipeline(
     let Some(institution_id) = c.institution_id else {
         return refused(Refusal::Forbidden);
     };
-    let nik = match Nik::parse(&req.nik) {
+    let nik = match Nik::parse(&req.nik, domain::quota::wib_day(entry.now_ms)) {
         Ok(nik) => nik,
         Err(e) => return refused(Refusal::InvalidNik(e.to_string())),
     };
@@ -377,4 +392,3 @@ async fn pipeline(
 fn upstream_for(state: &AppState, _dukcapil_user_id: &str) -> Option<UpstreamClient> {
     state.upstream.clone()
 }
-

@@ -349,6 +349,7 @@ async fn call(
     b: &mut Browser,
     app: &AuthApp,
     door: &DocDoor,
+    bearer: Option<&str>,
 ) -> (StatusCode, reqwest::header::HeaderMap, String) {
     let (method, path, body, args) = sample(&door.method, &door.path);
     let client = reqwest::Client::builder()

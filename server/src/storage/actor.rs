@@ -1,5 +1,5 @@
 //! Who makes an administration change ([`Actor`]), the audit entry every such change writes in
-//! the same transaction (`insert_audit_event!`), and helpers the identity areas share
+//! the same transaction (`insert_audit_event!`, appended to the hash chain), and helpers the identity areas share
 //! (calendar-day columns, the WIB day of an instant, field errors as storage errors).
 
 use super::{NewAuditEvent, StorageError};
@@ -123,24 +123,14 @@ pub(crate) fn wib_day(at_ms: i64) -> Date {
         .date()
 }
 
-/// Inserts an audit event with the given executor (a transaction), inside a macro body.
+/// Appends an audit event to the chain with the given connection (inside the change's
+/// transaction, e.g. `&mut *tx`), inside a macro body. Evaluates to
+/// `Result<Vec<AppendedEntry>, StorageError>`.
 macro_rules! insert_audit_event {
     ($exec:expr, $event:expr) => {{
         let e: &$crate::storage::NewAuditEvent = $event;
-        sqlx::query($crate::storage::audit_events::INSERT_EVENT)
-            .bind(e.at_ms)
-            .bind(&e.event)
-            .bind(e.outcome.as_str())
-            .bind(e.actor_account_id)
-            .bind(e.actor_username.as_deref())
-            .bind(e.institution_id)
-            .bind(e.subject.as_deref())
-            .bind(e.detail.to_string())
-            .bind(e.client_ip.as_deref())
-            .bind(e.request_id.as_deref())
-            .execute($exec)
-            .await
-            .map_err($crate::storage::StorageError::from_write)
+        let records = [$crate::storage::AuditRecord::from(e)];
+        $crate::storage::audit_events::append_chained!($exec, &records)
     }};
 }
 pub(crate) use insert_audit_event;

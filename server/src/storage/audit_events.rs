@@ -1,6 +1,16 @@
-//! Authentication and administration events (sign-in, passkey changes, role changes, NDA
-//! acceptance, deactivation, agreement and user-ID changes): the [`AuditEventStore`] area.
-//! Entries hold codes, identifiers and a small JSON `detail`; never secrets or population data.
+//! The audit trail: authentication and administration events (sign-in, passkey changes, role
+//! changes, NDA acceptance, deactivation, agreement and user-ID changes) and access attempts
+//! (NIK look-ups and verifications, granted or refused), all in ONE hash chain: the
+//! [`AuditEventStore`] area. Entries hold codes, identifiers and a small JSON `detail`; never
+//! secrets or population data, and never a NIK (only its keyed HMAC and masked form).
+//!
+//! Every insertion, the store methods here and `insert_audit_event!` inside another area's
+//! transaction, goes through `append_chained!`: it takes the chain head (one row, `UPDATE …
+//! RETURNING`, which locks it in both engines, so concurrent tasks and replicas queue), hashes
+//! each entry with `audit::chain::entry_hash` (the canonical encoding is documented there),
+//! inserts it with its `seq`, `prev_hash` and `entry_hash`, and moves the head, all in the
+//! caller's transaction. Rows from before the chain existed are chained once after migrating
+//! (`audit_chain_genesis`).
 
 use super::StorageError;
 use serde::{Deserialize, Serialize};
@@ -68,20 +78,271 @@ pub struct AuditEventFilter {
     pub limit: i64,
 }
 
-/// Appending and reading authentication/administration events.
+/// Where an access attempt came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessChannel {
+    Web,
+    Api,
+    Batch,
+    Reader,
+}
+
+impl AccessChannel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessChannel::Web => "web",
+            AccessChannel::Api => "api",
+            AccessChannel::Batch => "batch",
+            AccessChannel::Reader => "reader",
+        }
+    }
+
+    /// The stored code back; `None` for anything else.
+    pub fn parse(code: &str) -> Option<AccessChannel> {
+        match code {
+            "web" => Some(AccessChannel::Web),
+            "api" => Some(AccessChannel::Api),
+            "batch" => Some(AccessChannel::Batch),
+            "reader" => Some(AccessChannel::Reader),
+            _ => None,
+        }
+    }
+}
+
+/// What was attempted with a NIK: the entry's event code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum AccessKind {
+    /// `nik.lookup`: the nine elements of a resident.
+    Lookup,
+    /// `nik.verify`: matching typed data against the registry.
+    Verify,
+}
+
+impl AccessKind {
+    pub fn event_code(self) -> &'static str {
+        match self {
+            AccessKind::Lookup => "nik.lookup",
+            AccessKind::Verify => "nik.verify",
+        }
+    }
+}
+
+/// An access attempt to append, granted or refused.
+///
+/// `nik_hmac` / `nik_masked` come from `audit::ProtectedNik` (never the NIK itself).
+/// `outcome_code` is the upstream response code (`00`, `05`, `11`, …) when the upstream was
+/// asked, else the local refusal code (`INVALID_NIK`, `QUOTA_EXHAUSTED`, `NDA_REQUIRED`, …);
+/// `outcome` is `Success` when the upstream answered with data, `Failure` for other upstream
+/// answers and errors, `Refused` for local refusals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccessEvent {
+    pub at_ms: i64,
+    pub kind: AccessKind,
+    pub outcome: AuditOutcome,
+    pub outcome_code: String,
+    pub channel: AccessChannel,
+    pub institution_id: Option<i64>,
+    /// The operator's account (`None` for an API client without one).
+    pub actor_account_id: Option<i64>,
+    pub actor_username: Option<String>,
+    /// The institution's local user ID of the operator.
+    pub local_user_id: Option<String>,
+    /// The Dukcapil user ID the request was (or would have been) made with.
+    pub dukcapil_user_id: Option<String>,
+    /// The stated purpose (a code or short text; no personal data).
+    pub purpose: Option<String>,
+    pub nik_hmac: String,
+    pub nik_masked: String,
+    /// The quota after the attempt, e.g. `41/500` (used/limit of the WIB day).
+    pub quota_state: Option<String>,
+    pub latency_ms: Option<i64>,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// A stored access attempt (what auditors search).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct AccessEvent {
+    pub id: i64,
+    /// `None` only for a row written outside the chain (which `sigap audit verify` reports).
+    pub seq: Option<i64>,
+    pub at_ms: i64,
+    pub event: String,
+    pub outcome: String,
+    pub outcome_code: Option<String>,
+    pub channel: Option<String>,
+    pub institution_id: Option<i64>,
+    pub actor_account_id: Option<i64>,
+    pub actor_username: Option<String>,
+    pub local_user_id: Option<String>,
+    pub dukcapil_user_id: Option<String>,
+    pub purpose: Option<String>,
+    pub nik_hmac: Option<String>,
+    pub nik_masked: Option<String>,
+    pub quota_state: Option<String>,
+    pub latency_ms: Option<i64>,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// Which access attempts an auditor wants; `None` fields do not filter. Days are WIB
+/// calendar days, both ends included. Newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessEventFilter {
+    /// `audit::nik_hmac` of the NIK the auditor typed.
+    pub nik_hmac: Option<String>,
+    pub actor_account_id: Option<i64>,
+    pub institution_id: Option<i64>,
+    pub outcome_code: Option<String>,
+    pub from_day: Option<time::Date>,
+    pub to_day: Option<time::Date>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: i64,
+}
+
+/// Every stored field of an entry that the chain hash covers (all but `id` and the hashes).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AuditRecord {
+    pub at_ms: i64,
+    pub event: String,
+    pub outcome: String,
+    pub actor_account_id: Option<i64>,
+    pub actor_username: Option<String>,
+    pub institution_id: Option<i64>,
+    pub subject: Option<String>,
+    pub detail: String,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+    pub channel: Option<String>,
+    pub purpose: Option<String>,
+    pub local_user_id: Option<String>,
+    pub dukcapil_user_id: Option<String>,
+    pub nik_hmac: Option<String>,
+    pub nik_masked: Option<String>,
+    pub outcome_code: Option<String>,
+    pub quota_state: Option<String>,
+    pub latency_ms: Option<i64>,
+}
+
+impl From<&NewAuditEvent> for AuditRecord {
+    fn from(e: &NewAuditEvent) -> Self {
+        AuditRecord {
+            at_ms: e.at_ms,
+            event: e.event.clone(),
+            outcome: e.outcome.as_str().to_string(),
+            actor_account_id: e.actor_account_id,
+            actor_username: e.actor_username.clone(),
+            institution_id: e.institution_id,
+            subject: e.subject.clone(),
+            detail: e.detail.to_string(),
+            client_ip: e.client_ip.clone(),
+            request_id: e.request_id.clone(),
+            channel: None,
+            purpose: None,
+            local_user_id: None,
+            dukcapil_user_id: None,
+            nik_hmac: None,
+            nik_masked: None,
+            outcome_code: None,
+            quota_state: None,
+            latency_ms: None,
+        }
+    }
+}
+
+impl From<&NewAccessEvent> for AuditRecord {
+    fn from(e: &NewAccessEvent) -> Self {
+        AuditRecord {
+            at_ms: e.at_ms,
+            event: e.kind.event_code().to_string(),
+            outcome: e.outcome.as_str().to_string(),
+            actor_account_id: e.actor_account_id,
+            actor_username: e.actor_username.clone(),
+            institution_id: e.institution_id,
+            subject: None,
+            detail: "{}".to_string(),
+            client_ip: e.client_ip.clone(),
+            request_id: e.request_id.clone(),
+            channel: Some(e.channel.as_str().to_string()),
+            purpose: e.purpose.clone(),
+            local_user_id: e.local_user_id.clone(),
+            dukcapil_user_id: e.dukcapil_user_id.clone(),
+            nik_hmac: Some(e.nik_hmac.clone()),
+            nik_masked: Some(e.nik_masked.clone()),
+            outcome_code: Some(e.outcome_code.clone()),
+            quota_state: e.quota_state.clone(),
+            latency_ms: e.latency_ms,
+        }
+    }
+}
+
+/// A stored entry with its chain position, as verification reads it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChainEntry {
+    pub id: i64,
+    pub seq: i64,
+    pub prev_hash: Option<String>,
+    pub entry_hash: Option<String>,
+    #[sqlx(flatten)]
+    pub record: AuditRecord,
+}
+
+/// The chain's head: the last entry's seq (0 when empty) and hash (hex).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// Where an appended entry landed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendedEntry {
+    pub id: i64,
+    pub seq: i64,
+    pub entry_hash: String,
+}
+
+/// Appending to and reading the audit trail.
 #[async_trait::async_trait]
 pub trait AuditEventStore {
+    /// Appends an authentication/administration event to the chain; returns its id.
     async fn append_audit_event(&self, event: &NewAuditEvent) -> Result<i64, StorageError>;
     /// Newest first.
     async fn list_audit_events(
         &self,
         filter: &AuditEventFilter,
     ) -> Result<Vec<AuditEvent>, StorageError>;
+    /// Appends one access attempt (its own transaction).
+    async fn append_access_event(
+        &self,
+        event: &NewAccessEvent,
+    ) -> Result<AppendedEntry, StorageError>;
+    /// Appends many access attempts in one transaction (batch and reader channels), in order.
+    async fn append_access_events(
+        &self,
+        events: &[NewAccessEvent],
+    ) -> Result<Vec<AppendedEntry>, StorageError>;
+    /// Access attempts matching the filter, newest first.
+    async fn search_access_events(
+        &self,
+        filter: &AccessEventFilter,
+    ) -> Result<Vec<AccessEvent>, StorageError>;
+    /// The chain head as stored.
+    async fn audit_chain_head(&self) -> Result<ChainHead, StorageError>;
+    /// Up to `limit` chained entries with `after_seq < seq <= up_to_seq`, in seq order.
+    async fn audit_chain_page(
+        &self,
+        after_seq: i64,
+        up_to_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<ChainEntry>, StorageError>;
+    /// The smallest id of a row without a chain position, if any.
+    async fn audit_first_unchained(&self) -> Result<Option<i64>, StorageError>;
+    /// Once per database, right after the chain migration: chains the rows that existed
+    /// before it, in id order. Returns how many it chained (0 when already done).
+    async fn audit_chain_genesis(&self) -> Result<u64, StorageError>;
 }
-
-pub const INSERT_EVENT: &str = "INSERT INTO audit_events \
-       (at_ms, event, outcome, actor_account_id, actor_username, institution_id, subject, detail, client_ip, request_id) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
 
 pub const LIST_EVENTS: &str = "SELECT id, at_ms, event, outcome, actor_account_id, actor_username, \
        institution_id, subject, detail, client_ip, request_id \
@@ -90,6 +351,139 @@ pub const LIST_EVENTS: &str = "SELECT id, at_ms, event, outcome, actor_account_i
        AND ($2 IS NULL OR actor_account_id = $2) \
        AND ($3 IS NULL OR event LIKE $3 || '%') \
      ORDER BY id DESC LIMIT $4";
+
+/// Takes `$1` positions on the chain: locks the head row until the transaction ends and
+/// returns the last new seq and the hash before them.
+pub const TAKE_HEAD: &str =
+    "UPDATE audit_chain_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash";
+
+pub const SET_HEAD_HASH: &str = "UPDATE audit_chain_head SET hash = $1 WHERE id = 1";
+
+pub const INSERT_CHAINED: &str = "INSERT INTO audit_events \
+       (seq, prev_hash, entry_hash, at_ms, event, outcome, actor_account_id, actor_username, \
+        institution_id, subject, detail, client_ip, request_id, channel, purpose, local_user_id, \
+        dukcapil_user_id, nik_hmac, nik_masked, outcome_code, quota_state, latency_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+             $19, $20, $21, $22) RETURNING id";
+
+pub const READ_HEAD: &str = "SELECT seq, hash FROM audit_chain_head WHERE id = 1";
+
+pub const CHAIN_PAGE: &str = "SELECT id, seq, prev_hash, entry_hash, at_ms, event, outcome, \
+       actor_account_id, actor_username, institution_id, subject, detail, client_ip, request_id, \
+       channel, purpose, local_user_id, dukcapil_user_id, nik_hmac, nik_masked, outcome_code, \
+       quota_state, latency_ms \
+     FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3";
+
+pub const FIRST_UNCHAINED: &str = "SELECT MIN(id) FROM audit_events WHERE seq IS NULL";
+
+/// Marks the genesis step done (locking the head); no row when it was done already.
+pub const START_GENESIS: &str = "UPDATE audit_chain_head SET genesis_done = 1 \
+     WHERE id = 1 AND genesis_done = 0 RETURNING seq, hash";
+
+pub const UNCHAINED_PAGE: &str = "SELECT id, CAST(0 AS BIGINT) AS seq, prev_hash, entry_hash, at_ms, event, \
+       outcome, actor_account_id, actor_username, institution_id, subject, detail, client_ip, \
+       request_id, channel, purpose, local_user_id, dukcapil_user_id, nik_hmac, nik_masked, \
+       outcome_code, quota_state, latency_ms \
+     FROM audit_events WHERE seq IS NULL ORDER BY id LIMIT $1";
+
+pub const CHAIN_EXISTING: &str =
+    "UPDATE audit_events SET seq = $1, prev_hash = $2, entry_hash = $3 WHERE id = $4";
+
+pub const SET_HEAD: &str = "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1";
+
+pub const SEARCH_ACCESS: &str = "SELECT id, seq, at_ms, event, outcome, outcome_code, channel, \
+       institution_id, actor_account_id, actor_username, local_user_id, dukcapil_user_id, \
+       purpose, nik_hmac, nik_masked, quota_state, latency_ms, client_ip, request_id \
+     FROM audit_events \
+     WHERE channel IS NOT NULL \
+       AND ($1 IS NULL OR nik_hmac = $1) \
+       AND ($2 IS NULL OR actor_account_id = $2) \
+       AND ($3 IS NULL OR institution_id = $3) \
+       AND ($4 IS NULL OR outcome_code = $4) \
+       AND ($5 IS NULL OR at_ms >= $5) \
+       AND ($6 IS NULL OR at_ms < $6) \
+     ORDER BY at_ms DESC, seq DESC LIMIT $7";
+
+/// The first instant (Unix ms) of a WIB calendar day.
+pub fn wib_day_start_ms(day: time::Date) -> i64 {
+    let start = day.midnight().assume_offset(crate::WIB);
+    start.unix_timestamp() * 1000
+}
+
+/// The hash after which the head says the next entry goes, as bytes.
+pub(crate) fn head_hash_bytes(hex: &str) -> Result<[u8; 32], StorageError> {
+    crate::audit::chain::from_hex(hex)
+        .ok_or_else(|| StorageError::Corrupt("audit_chain_head.hash is not 64 hex digits".into()))
+}
+
+/// Appends records to the chain with a connection inside the caller's transaction; evaluates
+/// to `Result<Vec<AppendedEntry>, StorageError>`. The head row stays locked until the
+/// transaction ends, so keep the rest of the transaction short.
+macro_rules! append_chained {
+    ($conn:expr, $records:expr) => {{
+        let conn = $conn;
+        let records: &[$crate::storage::AuditRecord] = $records;
+        async {
+            let mut out = Vec::with_capacity(records.len());
+            if !records.is_empty() {
+                let n = records.len() as i64;
+                let (last_seq, prev_hex): (i64, String) =
+                    sqlx::query_as($crate::storage::audit_events::TAKE_HEAD)
+                        .bind(n)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err($crate::storage::StorageError::from_write)?;
+                let mut prev = $crate::storage::audit_events::head_hash_bytes(&prev_hex)?;
+                let first = last_seq - n + 1;
+                for (i, r) in records.iter().enumerate() {
+                    let seq = first + i as i64;
+                    let hash = $crate::audit::chain::entry_hash(&prev, seq, r);
+                    let hash_hex = $crate::audit::chain::to_hex(&hash);
+                    let id: i64 = sqlx::query_scalar($crate::storage::audit_events::INSERT_CHAINED)
+                        .bind(seq)
+                        .bind($crate::audit::chain::to_hex(&prev))
+                        .bind(&hash_hex)
+                        .bind(r.at_ms)
+                        .bind(&r.event)
+                        .bind(&r.outcome)
+                        .bind(r.actor_account_id)
+                        .bind(r.actor_username.as_deref())
+                        .bind(r.institution_id)
+                        .bind(r.subject.as_deref())
+                        .bind(&r.detail)
+                        .bind(r.client_ip.as_deref())
+                        .bind(r.request_id.as_deref())
+                        .bind(r.channel.as_deref())
+                        .bind(r.purpose.as_deref())
+                        .bind(r.local_user_id.as_deref())
+                        .bind(r.dukcapil_user_id.as_deref())
+                        .bind(r.nik_hmac.as_deref())
+                        .bind(r.nik_masked.as_deref())
+                        .bind(r.outcome_code.as_deref())
+                        .bind(r.quota_state.as_deref())
+                        .bind(r.latency_ms)
+                        .fetch_one(&mut *conn)
+                        .await
+                        .map_err($crate::storage::StorageError::from_write)?;
+                    out.push($crate::storage::AppendedEntry {
+                        id,
+                        seq,
+                        entry_hash: hash_hex,
+                    });
+                    prev = hash;
+                }
+                sqlx::query($crate::storage::audit_events::SET_HEAD_HASH)
+                    .bind($crate::audit::chain::to_hex(&prev))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err($crate::storage::StorageError::from_write)?;
+            }
+            Ok::<_, $crate::storage::StorageError>(out)
+        }
+        .await
+    }};
+}
+pub(crate) use append_chained;
 
 /// Implements [`AuditEventStore`] for a backend struct with a `pool` field.
 macro_rules! impl_audit_event_store {
@@ -100,21 +494,13 @@ macro_rules! impl_audit_event_store {
                 &self,
                 e: &$crate::storage::NewAuditEvent,
             ) -> Result<i64, $crate::storage::StorageError> {
-                Ok(
-                    sqlx::query_scalar($crate::storage::audit_events::INSERT_EVENT)
-                        .bind(e.at_ms)
-                        .bind(&e.event)
-                        .bind(e.outcome.as_str())
-                        .bind(e.actor_account_id)
-                        .bind(e.actor_username.as_deref())
-                        .bind(e.institution_id)
-                        .bind(e.subject.as_deref())
-                        .bind(e.detail.to_string())
-                        .bind(e.client_ip.as_deref())
-                        .bind(e.request_id.as_deref())
-                        .fetch_one(&self.pool)
-                        .await?,
-                )
+                let records = [$crate::storage::AuditRecord::from(e)];
+                let mut tx = self.pool.begin().await?;
+                let out = $crate::storage::audit_events::append_chained!(&mut *tx, &records)?;
+                tx.commit().await?;
+                out.first()
+                    .map(|a| a.id)
+                    .ok_or($crate::storage::StorageError::NotFound)
             }
 
             async fn list_audit_events(
@@ -129,6 +515,135 @@ macro_rules! impl_audit_event_store {
                     .bind(limit)
                     .fetch_all(&self.pool)
                     .await?)
+            }
+
+            async fn append_access_event(
+                &self,
+                e: &$crate::storage::NewAccessEvent,
+            ) -> Result<$crate::storage::AppendedEntry, $crate::storage::StorageError> {
+                let records = [$crate::storage::AuditRecord::from(e)];
+                let mut tx = self.pool.begin().await?;
+                let out = $crate::storage::audit_events::append_chained!(&mut *tx, &records)?;
+                tx.commit().await?;
+                out.into_iter()
+                    .next()
+                    .ok_or($crate::storage::StorageError::NotFound)
+            }
+
+            async fn append_access_events(
+                &self,
+                events: &[$crate::storage::NewAccessEvent],
+            ) -> Result<Vec<$crate::storage::AppendedEntry>, $crate::storage::StorageError> {
+                if events.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let records: Vec<$crate::storage::AuditRecord> = events
+                    .iter()
+                    .map($crate::storage::AuditRecord::from)
+                    .collect();
+                let mut tx = self.pool.begin().await?;
+                let out = $crate::storage::audit_events::append_chained!(&mut *tx, &records)?;
+                tx.commit().await?;
+                Ok(out)
+            }
+
+            async fn search_access_events(
+                &self,
+                f: &$crate::storage::AccessEventFilter,
+            ) -> Result<Vec<$crate::storage::AccessEvent>, $crate::storage::StorageError> {
+                let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
+                let from = f
+                    .from_day
+                    .map($crate::storage::audit_events::wib_day_start_ms);
+                let until = f
+                    .to_day
+                    .and_then(|d| d.next_day())
+                    .map($crate::storage::audit_events::wib_day_start_ms);
+                Ok(sqlx::query_as($crate::storage::audit_events::SEARCH_ACCESS)
+                    .bind(f.nik_hmac.as_deref())
+                    .bind(f.actor_account_id)
+                    .bind(f.institution_id)
+                    .bind(f.outcome_code.as_deref())
+                    .bind(from)
+                    .bind(until)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn audit_chain_head(
+                &self,
+            ) -> Result<$crate::storage::ChainHead, $crate::storage::StorageError> {
+                Ok(sqlx::query_as($crate::storage::audit_events::READ_HEAD)
+                    .fetch_one(&self.pool)
+                    .await?)
+            }
+
+            async fn audit_chain_page(
+                &self,
+                after_seq: i64,
+                up_to_seq: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::storage::ChainEntry>, $crate::storage::StorageError> {
+                Ok(sqlx::query_as($crate::storage::audit_events::CHAIN_PAGE)
+                    .bind(after_seq)
+                    .bind(up_to_seq)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?)
+            }
+
+            async fn audit_first_unchained(
+                &self,
+            ) -> Result<Option<i64>, $crate::storage::StorageError> {
+                Ok(
+                    sqlx::query_scalar($crate::storage::audit_events::FIRST_UNCHAINED)
+                        .fetch_one(&self.pool)
+                        .await?,
+                )
+            }
+
+            async fn audit_chain_genesis(&self) -> Result<u64, $crate::storage::StorageError> {
+                let mut tx = self.pool.begin().await?;
+                let head: Option<(i64, String)> =
+                    sqlx::query_as($crate::storage::audit_events::START_GENESIS)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                let Some((mut seq, prev_hex)) = head else {
+                    return Ok(0);
+                };
+                let mut prev = $crate::storage::audit_events::head_hash_bytes(&prev_hex)?;
+                let mut chained = 0u64;
+                loop {
+                    let rows: Vec<$crate::storage::ChainEntry> =
+                        sqlx::query_as($crate::storage::audit_events::UNCHAINED_PAGE)
+                            .bind(1000_i64)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    if rows.is_empty() {
+                        break;
+                    }
+                    for row in rows {
+                        seq += 1;
+                        let hash = $crate::audit::chain::entry_hash(&prev, seq, &row.record);
+                        sqlx::query($crate::storage::audit_events::CHAIN_EXISTING)
+                            .bind(seq)
+                            .bind($crate::audit::chain::to_hex(&prev))
+                            .bind($crate::audit::chain::to_hex(&hash))
+                            .bind(row.id)
+                            .execute(&mut *tx)
+                            .await?;
+                        prev = hash;
+                        chained += 1;
+                    }
+                }
+                sqlx::query($crate::storage::audit_events::SET_HEAD)
+                    .bind(seq)
+                    .bind($crate::audit::chain::to_hex(&prev))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(chained)
             }
         }
     };

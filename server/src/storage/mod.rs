@@ -9,7 +9,7 @@ pub(crate) mod accounts;
 pub(crate) mod actor;
 pub(crate) mod agreements;
 pub(crate) mod api_tokens;
-mod audit_events;
+pub(crate) mod audit_events;
 pub(crate) mod credentials;
 pub(crate) mod dukcapil_user_ids;
 mod institutions;
@@ -31,7 +31,9 @@ pub use agreements::{
 };
 pub use api_tokens::{ApiToken, ApiTokenStore, NewApiToken};
 pub use audit_events::{
-    AuditEvent, AuditEventFilter, AuditEventStore, AuditOutcome, NewAuditEvent,
+    AccessChannel, AccessEvent, AccessEventFilter, AccessKind, AppendedEntry, AuditEvent,
+    AuditEventFilter, AuditEventStore, AuditOutcome, AuditRecord, ChainEntry, ChainHead,
+    NewAccessEvent, NewAuditEvent, wib_day_start_ms,
 };
 pub use dukcapil_user_ids::{DukcapilUserId, DukcapilUserIdStore, UserIdApplication};
 pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};

@@ -28,7 +28,9 @@ impl PgStorage {
             .connect(url)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(PgStorage { pool })
+        let storage = PgStorage { pool };
+        super::AuditEventStore::audit_chain_genesis(&storage).await?;
+        Ok(storage)
     }
 }
 

@@ -33,7 +33,9 @@ impl SqliteStorage {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(SqliteStorage { pool })
+        let storage = SqliteStorage { pool };
+        super::AuditEventStore::audit_chain_genesis(&storage).await?;
+        Ok(storage)
     }
 }
 

@@ -191,11 +191,15 @@ async fn answer(state: &AppState, req: AccessRequest) -> Result<Json<Value>, Api
         Answer::Lookup(LookupOutcome::Found {
             resident,
             multiple_records,
-        }) => json!({ "result": "found", "resident": resident, "multiple_records": multiple_records }),
+        }) => {
+            json!({ "result": "found", "resident": resident, "multiple_records": multiple_records })
+        }
         Answer::Verify(VerifyOutcome::Verdicts {
             verdicts,
             multiple_records,
-        }) => json!({ "result": "verdicts", "verdicts": verdicts, "multiple_records": multiple_records }),
+        }) => {
+            json!({ "result": "verdicts", "verdicts": verdicts, "multiple_records": multiple_records })
+        }
         Answer::Lookup(LookupOutcome::IdentityResult { code })
         | Answer::Verify(VerifyOutcome::IdentityResult { code }) => json!({
             "result": "identity_result",
@@ -207,9 +211,7 @@ async fn answer(state: &AppState, req: AccessRequest) -> Result<Json<Value>, Api
             return Err(ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "UPSTREAM_SETUP_ERROR",
-                format!(
-                    "Dukcapil menolak akses instansi (kode {code}): hubungi admin instansi."
-                ),
+                format!("Dukcapil menolak akses instansi (kode {code}): hubungi admin instansi."),
             ));
         }
         Answer::Lookup(LookupOutcome::Unavailable { reason, .. })
@@ -238,9 +240,10 @@ fn code_message(code: &str) -> String {
 
 fn refusal_error(r: Refusal) -> ApiError {
     let status = match &r {
-        Refusal::Forbidden | Refusal::NdaRequired | Refusal::AccessInactive(_) | Refusal::NoUserId => {
-            StatusCode::FORBIDDEN
-        }
+        Refusal::Forbidden
+        | Refusal::NdaRequired
+        | Refusal::AccessInactive(_)
+        | Refusal::NoUserId => StatusCode::FORBIDDEN,
         Refusal::InvalidNik(_) | Refusal::PurposeRequired | Refusal::PurposeTooLong => {
             StatusCode::UNPROCESSABLE_ENTITY
         }

@@ -117,6 +117,7 @@ pub async fn spawn_with(db: TestDb, tweak: impl FnOnce(&mut Config)) -> AuthApp 
         demo: true,
         secrets: None,
         auth: Arc::new(auth),
+        audit: None,
     };
     let router = sigap_server::web::router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

@@ -83,6 +83,24 @@ pub async fn spawn() -> AuthApp {
 
 /// A server on `db` with the configuration changed by `tweak`.
 pub async fn spawn_with(db: TestDb, tweak: impl FnOnce(&mut Config)) -> AuthApp {
+    spawn_inner(db, tweak, false).await.0
+}
+
+/// A server that also reaches an in-process Dukcapil simulator (demo seed, demo user ID) and
+/// has audit keys (generated under its data folder), so NIK access works end to end.
+pub async fn spawn_with_upstream(
+    db: TestDb,
+    tweak: impl FnOnce(&mut Config),
+) -> (AuthApp, dukcapil_sim::Simulator) {
+    let (app, sim) = spawn_inner(db, tweak, true).await;
+    (app, sim.expect("simulator started"))
+}
+
+async fn spawn_inner(
+    db: TestDb,
+    tweak: impl FnOnce(&mut Config),
+    with_upstream: bool,
+) -> (AuthApp, Option<dukcapil_sim::Simulator>) {
     let data_dir = std::env::temp_dir().join(format!("sigap-auth-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&data_dir).unwrap();
     let mut config = Config {
@@ -95,6 +113,21 @@ pub async fn spawn_with(db: TestDb, tweak: impl FnOnce(&mut Config)) -> AuthApp 
         ..Config::default()
     };
     tweak(&mut config);
+    let simulator = if with_upstream {
+        Some(
+            sigap_server::demo::start_simulator(&mut config)
+                .await
+                .unwrap()
+                .1,
+        )
+    } else {
+        None
+    };
+    let upstream = with_upstream
+        .then(|| sigap_server::upstream::UpstreamClient::new(&config.upstream).unwrap());
+    let audit = with_upstream.then(|| {
+        Arc::new(sigap_server::audit::AuditKeys::load(&config.audit, &data_dir, true).unwrap())
+    });
     let storage = sigap_server::storage::connect(&db.url).await.unwrap();
     sigap_server::demo::seed(storage.as_ref(), sigap_server::now_ms())
         .await
@@ -113,11 +146,11 @@ pub async fn spawn_with(db: TestDb, tweak: impl FnOnce(&mut Config)) -> AuthApp 
         storage: storage.clone(),
         config: Arc::new(config.clone()),
         leptos_options: sigap_server::leptos_options(&config, addr),
-        upstream: None,
+        upstream,
         demo: true,
         secrets: None,
         auth: Arc::new(auth),
-        audit: None,
+        audit,
     };
     let router = sigap_server::web::router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -132,16 +165,19 @@ pub async fn spawn_with(db: TestDb, tweak: impl FnOnce(&mut Config)) -> AuthApp 
         .await
         .unwrap();
     });
-    AuthApp {
-        addr,
-        storage,
-        clock,
-        config,
-        institution_id,
-        db: Some(db),
-        data_dir,
-        shutdown: Some(tx),
-    }
+    (
+        AuthApp {
+            addr,
+            storage,
+            clock,
+            config,
+            institution_id,
+            db: Some(db),
+            data_dir,
+            shutdown: Some(tx),
+        },
+        simulator,
+    )
 }
 
 /// An answer: status, JSON body (Null when not JSON), headers.

@@ -1,0 +1,268 @@
+//! The web-service API end to end (`/api/v1`), against the in-process Dukcapil simulator: a
+//! token of the demo service account looks residents up and verifies them; only the nine
+//! elements come back, with `no-store`; invalid NIKs, bad bodies and missing tokens are
+//! refused with stable codes and spend no hit; the quota refuses exactly past its limit; every
+//! attempt that reached the service is in the hash-chained audit trail as an HMAC + mask, and
+//! no resident's name reaches the database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth_support;
+mod common;
+
+use auth_support::spawn_with_upstream;
+use common::TestDb;
+use domain::access::Role;
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
+use sigap_server::storage::{AccessEventFilter, Actor};
+
+struct Api {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn post(&self, path: &str, body: Value) -> (u16, Value, reqwest::header::HeaderMap) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        (status, res.json().await.unwrap_or(Value::Null), headers)
+    }
+
+    async fn quota_used(&self) -> i64 {
+        let res = self
+            .client
+            .get(format!("{}/api/v1/quota", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let body: Value = res.json().await.unwrap();
+        body["user_ids"][0]["used"].as_i64().unwrap()
+    }
+}
+
+async fn story(db: TestDb) {
+    let is_sqlite = db.url.starts_with("sqlite:");
+    let db_file = db.url.trim_start_matches("sqlite://").to_string();
+    let (app, sim) = spawn_with_upstream(db, |_| {}).await;
+    let s = app.storage.as_ref();
+    let service = s
+        .list_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.role == Role::Service)
+        .unwrap();
+    let (_, token) = sigap_server::auth::token::issue(
+        s,
+        &service,
+        "Aplikasi bantuan logistik",
+        None,
+        &Actor::system("test"),
+        sigap_server::now_ms(),
+    )
+    .await
+    .unwrap();
+    let api = Api {
+        client: reqwest::Client::new(),
+        base: app.url(""),
+        token: token.expose_secret().to_string(),
+    };
+    let residents = sim.sample(3);
+    let nik = residents[0]["NIK"].as_str().unwrap().to_string();
+    let name = residents[0]["NAMA_LGKP"].as_str().unwrap().to_string();
+
+    // A look-up: the nine elements, no-store, one hit, an audit entry.
+    let (status, body, headers) = api
+        .post(
+            "/api/v1/nik/lookup",
+            json!({"nik": nik, "purpose": "Banjir Jumantono 2026"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"], "found");
+    assert_eq!(body["resident"]["nik"], json!(nik));
+    assert_eq!(body["resident"]["nama_lengkap"], json!(name));
+    let mut keys: Vec<&str> = body["resident"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "alamat",
+            "jenis_kelamin",
+            "jenis_pekerjaan",
+            "nama_lengkap",
+            "nik",
+            "no_kk",
+            "status_perkawinan",
+            "tanggal_lahir",
+            "tempat_lahir"
+        ]
+    );
+    assert_eq!(body["quota"]["used"], 1);
+    assert!(
+        headers["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("no-store")
+    );
+    assert_eq!(api.quota_used().await, 1);
+
+    // Verification by element.
+    let (status, body, _) = api
+        .post(
+            "/api/v1/nik/verify",
+            json!({"nik": nik, "claimed": {"nama_lengkap": name}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["result"], "verdicts");
+    assert_eq!(api.quota_used().await, 2);
+
+    // Refusals with stable codes and no hit.
+    let invalid = api
+        .post("/api/v1/nik/lookup", json!({"nik": "3313abc"}))
+        .await;
+    assert_eq!(
+        (invalid.0, invalid.1["error"]["code"].as_str()),
+        (422, Some("INVALID_NIK"))
+    );
+    let unknown_field = api
+        .post("/api/v1/nik/lookup", json!({"nik": nik, "nama": "x"}))
+        .await;
+    assert_eq!(
+        (unknown_field.0, unknown_field.1["error"]["code"].as_str()),
+        (400, Some("INVALID_REQUEST"))
+    );
+    let no_claims = api
+        .post("/api/v1/nik/verify", json!({"nik": nik, "claimed": {}}))
+        .await;
+    assert_eq!(no_claims.1["error"]["code"], "CLAIMED_REQUIRED");
+    let text = api
+        .client
+        .post(format!("{}/api/v1/nik/lookup", api.base))
+        .bearer_auth(&api.token)
+        .body(format!("{{\"nik\":\"{nik}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(text.status().as_u16(), 415);
+    let big = api
+        .post("/api/v1/nik/lookup", json!({"nik": "x".repeat(20_000)}))
+        .await;
+    assert_eq!(big.0, 413);
+    let anonymous = api
+        .client
+        .post(format!("{}/api/v1/nik/lookup", api.base))
+        .json(&json!({"nik": nik}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let body: Value = anonymous.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "TOKEN_REQUIRED");
+    assert_eq!(api.quota_used().await, 2, "refusals spend no hit");
+
+    // The quota: exactly the limit, then QUOTA_EXHAUSTED with the reset time.
+    s.set_user_id_daily_limit(
+        "BPBD3313",
+        Some(4),
+        &Actor::system("test"),
+        sigap_server::now_ms(),
+    )
+    .await
+    .unwrap();
+    let other = residents[1]["NIK"].as_str().unwrap();
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        let (status, body, _) = api.post("/api/v1/nik/lookup", json!({"nik": other})).await;
+        codes.push((status, body["error"]["code"].as_str().map(str::to_string)));
+        if status == 429 {
+            assert!(body["error"]["message"].as_str().unwrap().contains("WIB"));
+        }
+    }
+    assert_eq!(
+        codes,
+        vec![
+            (200, None),
+            (200, None),
+            (429, Some("QUOTA_EXHAUSTED".into())),
+            (429, Some("QUOTA_EXHAUSTED".into()))
+        ]
+    );
+
+    // The audit trail: every attempt that reached the service, as HMAC + mask, chained.
+    let entries = s
+        .search_access_events(&AccessEventFilter {
+            limit: 100,
+            ..AccessEventFilter::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        entries.len(),
+        2 + 1 + 4,
+        "lookups, verify, invalid NIK, quota run"
+    );
+    assert!(entries.iter().all(|e| e.channel.as_deref() == Some("api")));
+    assert!(
+        entries
+            .iter()
+            .all(|e| !e.nik_masked.as_deref().unwrap_or("").contains(&nik[4..12]))
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.outcome_code.as_deref() == Some("INVALID_NIK"))
+    );
+    assert_eq!(
+        entries
+            .iter()
+            .filter(|e| e.outcome_code.as_deref() == Some("QUOTA_EXHAUSTED"))
+            .count(),
+        2
+    );
+
+    // No resident's name in the database file (SQLite: the file with its WAL).
+    if is_sqlite {
+        let mut bytes = std::fs::read(&db_file).unwrap();
+        if let Ok(wal) = std::fs::read(format!("{db_file}-wal")) {
+            bytes.extend(wal);
+        }
+        let hay = String::from_utf8_lossy(&bytes);
+        assert!(
+            !hay.contains(&name),
+            "the resident's name reached the database"
+        );
+        assert!(!hay.contains(&nik), "the NIK reached the database in clear");
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn api_looks_up_verifies_refuses_and_audits_on_the_chosen_backend() {
+    story(TestDb::chosen().await).await;
+}
+
+#[tokio::test]
+async fn api_on_postgres() {
+    if let Some(db) = TestDb::postgres().await {
+        story(db).await;
+    }
+}

@@ -144,7 +144,7 @@ pub struct LocalUserIdPeriod {
 }
 
 /// An addendum of an agreement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddendumSummary {
     pub number: String,
     /// ISO days (`YYYY-MM-DD`).
@@ -153,7 +153,7 @@ pub struct AddendumSummary {
 }
 
 /// An agreement (PKS) with its validity and SPTJM.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgreementSummary {
     pub id: i64,
     pub institution_number: String,
@@ -170,6 +170,14 @@ pub struct AgreementSummary {
     pub sptjm_signer: Option<String>,
     pub sptjm_position: Option<String>,
     pub sptjm_signed_on: Option<String>,
+    /// The parties as written in the agreement.
+    pub institution_party: String,
+    pub dukcapil_party: String,
+    /// Stable codes of the data elements the agreement allows (`nik`, `no_kk`, ...).
+    pub allowed_elements: Vec<String>,
+    pub daily_quota: i64,
+    /// The statuses this agreement may move to (decided on the server by `domain::agreement`).
+    pub next_statuses: Vec<String>,
 }
 
 /// The institution's access state today (WIB): active, or the reason code.
@@ -223,6 +231,26 @@ pub struct DisdukcapilInstitutionView {
     pub institution: InstitutionSummary,
     pub agreements: Vec<AgreementSummary>,
     pub user_ids: Vec<UserIdSummary>,
+    /// Every data element an agreement may allow, in the agreement's order (stable codes).
+    pub all_elements: Vec<String>,
+}
+
+/// The fields of an agreement (PKS) as the Disdukcapil admin's form sends them: text as
+/// typed, so the server answers bad input with a stable code instead of a decoding error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementForm {
+    pub institution_number: String,
+    pub dukcapil_number: String,
+    pub institution_party: String,
+    pub dukcapil_party: String,
+    /// ISO days (`YYYY-MM-DD`).
+    pub signed_on: String,
+    pub valid_from: String,
+    pub valid_to: String,
+    /// Element codes separated by commas (`nik,no_kk,...`).
+    pub allowed_elements: String,
+    /// A whole number, 1 or more.
+    pub daily_quota: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -231,8 +259,8 @@ pub use ssr::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::{
-        AccountView, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary, NdaView,
-        SessionInfo, ShellInfo, SystemStatus,
+        AccountView, AgreementForm, DisdukcapilInstitutionView, InstitutionAdminView,
+        InstitutionSummary, NdaView, SessionInfo, ShellInfo, SystemStatus,
     };
     use crate::AppError;
     use http::request::Parts;
@@ -318,6 +346,46 @@ mod ssr {
             parts: Parts,
             id: i64,
             reason: String,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Creates a draft agreement (PKS) for an institution (`agreements.manage`), audited.
+        fn create_agreement(
+            &self,
+            parts: Parts,
+            institution_id: i64,
+            form: AgreementForm,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Replaces the fields of a draft agreement (`agreements.manage`), audited.
+        fn update_agreement(
+            &self,
+            parts: Parts,
+            agreement_id: i64,
+            form: AgreementForm,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Adds an addendum with a new end date (`agreements.manage`), audited.
+        fn add_addendum(
+            &self,
+            parts: Parts,
+            agreement_id: i64,
+            number: String,
+            signed_on: String,
+            valid_to: String,
+            note: String,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Activates, suspends or terminates an agreement (`agreements.manage`), audited.
+        fn set_agreement_status(
+            &self,
+            parts: Parts,
+            agreement_id: i64,
+            status: String,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Records the head's SPTJM for an agreement (`agreements.manage`), audited.
+        fn record_sptjm(
+            &self,
+            parts: Parts,
+            agreement_id: i64,
+            signer_name: String,
+            signer_position: String,
+            signed_on: String,
         ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
     }
 

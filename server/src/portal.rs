@@ -13,17 +13,19 @@ use crate::{
 use app::{
     AppError,
     backend::{
-        AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementSummary, Backend,
-        BoxFuture, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
+        AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementForm, AgreementSummary,
+        Backend, BoxFuture, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
         LocalUserIdPeriod, NdaView, PasskeySummary, SessionAccount, SessionInfo, SessionState,
         ShellInfo, SystemStatus, UserIdSummary,
     },
 };
 use domain::{
     access::{Permission, Role},
-    agreement::AccessState,
+    agreement::{AccessState, AgreementStatus, PksElement},
 };
 use http::request::Parts;
+
+mod agreements;
 
 /// The portal backend, built from the shared state.
 pub struct PortalBackend {
@@ -73,6 +75,19 @@ fn agreement_summary(a: &Agreement) -> AgreementSummary {
         sptjm_signer: a.sptjm.as_ref().map(|s| s.signer_name.clone()),
         sptjm_position: a.sptjm.as_ref().map(|s| s.signer_position.clone()),
         sptjm_signed_on: a.sptjm.as_ref().map(|s| s.signed_on.to_string()),
+        institution_party: a.institution_party.clone(),
+        dukcapil_party: a.dukcapil_party.clone(),
+        allowed_elements: a
+            .allowed_elements
+            .iter()
+            .map(|e| e.as_str().to_string())
+            .collect(),
+        daily_quota: a.daily_quota,
+        next_statuses: AgreementStatus::ALL
+            .into_iter()
+            .filter(|s| a.status.may_become(*s))
+            .map(|s| s.as_str().to_string())
+            .collect(),
     }
 }
 
@@ -138,6 +153,10 @@ fn storage_error(context: &str, e: StorageError) -> AppError {
         }
         StorageError::Rejected { code, .. } => AppError::Rejected { code: code.into() },
         StorageError::NotFound => AppError::NotFound,
+        // Changed meanwhile (another replica): refused, not overwritten; the page reloads.
+        StorageError::Conflict => AppError::Rejected {
+            code: "CONFLICT".into(),
+        },
         other => internal(context, &other),
     }
 }
@@ -408,6 +427,10 @@ impl PortalBackend {
             },
             agreements,
             user_ids,
+            all_elements: PksElement::ALL
+                .into_iter()
+                .map(|e| e.as_str().to_string())
+                .collect(),
         })
     }
 
@@ -701,6 +724,79 @@ impl Backend for PortalBackend {
                 .await
                 .map_err(|e| storage_error("revoke_user_id", e))?;
             self.disdukcapil_view(institution_id).await
+        })
+    }
+
+    fn create_agreement(
+        &self,
+        parts: Parts,
+        institution_id: i64,
+        form: AgreementForm,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            self.create_agreement_for(&parts, institution_id, &form)
+                .await
+        })
+    }
+
+    fn update_agreement(
+        &self,
+        parts: Parts,
+        agreement_id: i64,
+        form: AgreementForm,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            self.update_agreement_fields(&parts, agreement_id, &form)
+                .await
+        })
+    }
+
+    fn add_addendum(
+        &self,
+        parts: Parts,
+        agreement_id: i64,
+        number: String,
+        signed_on: String,
+        valid_to: String,
+        note: String,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            self.add_agreement_addendum(
+                &parts,
+                agreement_id,
+                (&number, &signed_on, &valid_to, &note),
+            )
+            .await
+        })
+    }
+
+    fn set_agreement_status(
+        &self,
+        parts: Parts,
+        agreement_id: i64,
+        status: String,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            self.change_agreement_status(&parts, agreement_id, &status)
+                .await
+        })
+    }
+
+    fn record_sptjm(
+        &self,
+        parts: Parts,
+        agreement_id: i64,
+        signer_name: String,
+        signer_position: String,
+        signed_on: String,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            self.record_agreement_sptjm(
+                &parts,
+                agreement_id,
+                (&signer_name, &signer_position, &signed_on),
+            )
+            .await
         })
     }
 }

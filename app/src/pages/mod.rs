@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod agreements;
 pub mod home;
 pub mod nda;
 pub mod not_found;

@@ -190,6 +190,38 @@ pub struct AccessSummary {
     pub valid_to: Option<String>,
 }
 
+/// A staff-change notice the institution sent to Disdukcapil.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffNoticeSummary {
+    pub id: i64,
+    /// The account the change is about (username), when there is one.
+    pub username: Option<String>,
+    /// The local user ID that account held on the day of the notice.
+    pub local_user_id: Option<String>,
+    pub what_changed: String,
+    /// Who sent the notice (name, position).
+    pub notified_by: String,
+    /// Letter or e-mail reference.
+    pub reference: Option<String>,
+    /// The day the notice was sent (00:00 WIB, Unix ms).
+    pub notified_at_ms: i64,
+    /// Who recorded it in SIGAP (username).
+    pub recorded_by: Option<String>,
+}
+
+/// A new staff-change notice as the form sends it (text as typed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffNoticeForm {
+    /// The account concerned (its id), or empty.
+    pub account_id: String,
+    pub what_changed: String,
+    pub notified_by: String,
+    /// Optional letter or e-mail reference.
+    pub reference: String,
+    /// The day the notice was sent (`YYYY-MM-DD`, not in the future).
+    pub notified_on: String,
+}
+
 /// The institution admin's page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstitutionAdminView {
@@ -199,6 +231,8 @@ pub struct InstitutionAdminView {
     pub accounts: Vec<AdminAccount>,
     pub local_user_ids: Vec<LocalUserIdPeriod>,
     pub agreements: Vec<AgreementSummary>,
+    /// Staff-change notices sent to Disdukcapil, newest first (`local_user_ids.manage`).
+    pub notices: Vec<StaffNoticeSummary>,
 }
 
 /// One institution in the Disdukcapil admin's list.
@@ -260,7 +294,7 @@ pub use ssr::*;
 mod ssr {
     use super::{
         AccountView, AgreementForm, DisdukcapilInstitutionView, InstitutionAdminView,
-        InstitutionSummary, NdaView, SessionInfo, ShellInfo, SystemStatus,
+        InstitutionSummary, NdaView, SessionInfo, ShellInfo, StaffNoticeForm, SystemStatus,
     };
     use crate::AppError;
     use http::request::Parts;
@@ -321,6 +355,13 @@ mod ssr {
             &self,
             parts: Parts,
             account_id: i64,
+        ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>>;
+        /// Records a staff-change notice of the caller's institution
+        /// (`local_user_ids.manage`), audited `staff_change.notice`.
+        fn record_staff_change_notice(
+            &self,
+            parts: Parts,
+            form: StaffNoticeForm,
         ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>>;
         /// Every institution with its access state (`agreements.manage`).
         fn disdukcapil_institutions(

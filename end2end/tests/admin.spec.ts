@@ -71,6 +71,21 @@ test("administration pages show only to their roles and list their data", async 
     await expect(page.getByTestId("admin-confirm")).toHaveCount(0);
     await expect(operator.getByTestId("admin-account-status")).toHaveText("Aktif");
     await expect(page.getByTestId("agreement-row").first()).toBeVisible();
+
+    // Staff-change notices: an incomplete one is refused in Indonesian, then one is recorded
+    // and listed with the operator's local user ID.
+    await page.getByTestId("notice-account").selectOption({ label: "operator1 · op-demo-1" });
+    await page.getByTestId("notice-date").fill("2026-01-05");
+    await page.getByTestId("notice-sender").fill("Admin BPBD, Kasubag Umum");
+    await page.getByTestId("notice-submit").click();
+    await expect(page.getByTestId("notice-error")).toContainText("Pemberitahuan belum lengkap");
+    await page.getByTestId("notice-what").fill("Petugas pindah ke Bidang Logistik");
+    await page.getByTestId("notice-reference").fill("800/112/BPBD/2026");
+    await page.getByTestId("notice-submit").click();
+    await expect(page.getByTestId("notice-saved")).toBeVisible();
+    const notice = page.getByTestId("notice").first();
+    await expect(notice).toContainText("Petugas pindah ke Bidang Logistik");
+    await expect(notice.getByTestId("notice-local-user-id")).toHaveText("op-demo-1 (operator1)");
   } else {
     await signInWithNewPasskey(page, "admin.dukcapil", "demo-disdukcapil-admin-1");
     await expect(page).toHaveURL(/\/$/);

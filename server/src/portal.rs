@@ -16,7 +16,7 @@ use app::{
         AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementForm, AgreementSummary,
         Backend, BoxFuture, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
         LocalUserIdPeriod, NdaView, PasskeySummary, SessionAccount, SessionInfo, SessionState,
-        ShellInfo, SystemStatus, UserIdSummary,
+        ShellInfo, StaffNoticeForm, SystemStatus, UserIdSummary,
     },
 };
 use domain::{
@@ -26,6 +26,7 @@ use domain::{
 use http::request::Parts;
 
 mod agreements;
+mod notices;
 
 /// The portal backend, built from the shared state.
 pub struct PortalBackend {
@@ -353,18 +354,31 @@ impl PortalBackend {
             .iter()
             .map(|a| (a.id, a.username.clone()))
             .collect();
-        let local_user_ids = storage
+        let history = storage
             .local_user_id_history(institution_id)
             .await
-            .map_err(err)?
-            .into_iter()
+            .map_err(err)?;
+        let local_user_ids = history
+            .iter()
             .map(|h| LocalUserIdPeriod {
                 username: names.get(&h.account_id).cloned().unwrap_or_default(),
-                local_user_id: h.local_user_id,
+                local_user_id: h.local_user_id.clone(),
                 assigned_at_ms: h.assigned_at,
                 ended_at_ms: h.ended_at,
             })
             .collect();
+        let notices = if u.user.role.allows(Permission::ManageLocalUserIds) {
+            notices::notice_summaries(
+                storage
+                    .list_staff_change_notices(institution_id)
+                    .await
+                    .map_err(err)?,
+                &accounts,
+                &history,
+            )
+        } else {
+            Vec::new()
+        };
         let agreements = storage
             .list_agreements(institution_id)
             .await
@@ -387,6 +401,7 @@ impl PortalBackend {
             accounts: rows,
             local_user_ids,
             agreements,
+            notices,
         })
     }
 
@@ -643,6 +658,14 @@ impl Backend for PortalBackend {
                 .map_err(|e| internal("deactivate_account", &e))?;
             self.institution_admin_view(user).await
         })
+    }
+
+    fn record_staff_change_notice(
+        &self,
+        parts: Parts,
+        form: StaffNoticeForm,
+    ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>> {
+        Box::pin(async move { self.record_notice(&parts, &form).await })
     }
 
     fn disdukcapil_institutions(

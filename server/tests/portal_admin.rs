@@ -3,7 +3,9 @@
 //! `revoke_user_id`, and the agreement editing `create_agreement`, `update_agreement`,
 //! `add_addendum`, `set_agreement_status`, `record_sptjm`): anonymous and partial sessions,
 //! wrong roles and another institution are refused; the right role gets its data; a
-//! deactivation ends the target's session at once and is audited; user-ID applications never
+//! deactivation ends the target's session at once and is audited; staff-change notices
+//! (`record_staff_change_notice`) are scoped to the admin's institution, audited, and bad
+//! input writes nothing; user-ID applications never
 //! carry their credential, NIK or NIP; agreement changes are audited, bad input writes nothing
 //! (SQLite and PostgreSQL).
 
@@ -24,10 +26,25 @@ use sigap_server::storage::{
 
 const PW: &str = "Gunung-Lawu-Berkabut-22";
 
-/// Every new server function, with arguments that would be valid for the right role.
+/// How many of [`FUNCTIONS`] belong to the institution admin.
+const INSTITUTION_ADMIN_FUNCTIONS: usize = 3;
+
+/// Every new server function, with arguments that would be valid for the right role: the
+/// institution admin's first ([`INSTITUTION_ADMIN_FUNCTIONS`] of them), then the Disdukcapil
+/// admin's.
 const FUNCTIONS: &[(&str, &[(&str, &str)])] = &[
     ("institution_admin", &[]),
     ("deactivate_account", &[("account_id", "1")]),
+    (
+        "record_staff_change_notice",
+        &[
+            ("form[account_id]", ""),
+            ("form[what_changed]", "Petugas pindah tugas"),
+            ("form[notified_by]", "Admin Uji"),
+            ("form[reference]", ""),
+            ("form[notified_on]", "2026-01-05"),
+        ],
+    ),
     ("disdukcapil_institutions", &[]),
     ("disdukcapil_institution", &[("institution_id", "1")]),
     (
@@ -211,7 +228,7 @@ async fn admin_functions_refuse_wrong_roles() {
     let session = admin.server_fn("session", &[]).await;
     assert_eq!(session.body["account"]["institution_admin"], true);
     assert_eq!(session.body["account"]["disdukcapil_admin"], false);
-    for (name, args) in &FUNCTIONS[2..] {
+    for (name, args) in &FUNCTIONS[INSTITUTION_ADMIN_FUNCTIONS..] {
         let r = admin.server_fn(name, args).await;
         assert_eq!(r.body, json!("Forbidden"), "admin {name}");
     }
@@ -219,7 +236,7 @@ async fn admin_functions_refuse_wrong_roles() {
     let session = dukcapil.server_fn("session", &[]).await;
     assert_eq!(session.body["account"]["institution_admin"], false);
     assert_eq!(session.body["account"]["disdukcapil_admin"], true);
-    for (name, args) in &FUNCTIONS[..2] {
+    for (name, args) in &FUNCTIONS[..INSTITUTION_ADMIN_FUNCTIONS] {
         let r = dukcapil.server_fn(name, args).await;
         assert_eq!(r.body, json!("Forbidden"), "dukcapil {name}");
     }
@@ -541,6 +558,7 @@ async fn audit_count(app: &AuthApp, prefix: &str) -> usize {
     app.storage
         .list_audit_events(&AuditEventFilter {
             event_prefix: Some(prefix.into()),
+            limit: 1000,
             ..Default::default()
         })
         .await
@@ -799,4 +817,177 @@ async fn agreement_editing_is_refused_before_any_lookup() {
         before
     );
     app.stop().await;
+}
+
+fn notice_form(account: &str, what: &str, by: &str, on: &str) -> Vec<(String, String)> {
+    vec![
+        ("form[account_id]".into(), account.into()),
+        ("form[what_changed]".into(), what.into()),
+        ("form[notified_by]".into(), by.into()),
+        ("form[reference]".into(), "800/112/BPBD/2026".into()),
+        ("form[notified_on]".into(), on.into()),
+    ]
+}
+
+/// The institution admin records staff-change notices for their own institution only; each
+/// is audited and listed with the local user ID concerned; bad input writes nothing.
+async fn staff_notice_story(db: TestDb) {
+    let app = spawn_with(db, |c| c.auth.second_factor_roles = vec![]).await;
+    let admin_account = app.account("admin", Role::InstitutionAdmin, PW).await;
+    let operator = app.account("petugas", Role::Operator, PW).await;
+    app.storage
+        .set_local_user_id(
+            operator.id,
+            Some("BPBD-01"),
+            &Actor::system("test"),
+            sigap_server::now_ms(),
+        )
+        .await
+        .unwrap();
+    let (other, foreign) = other_institution(&app).await;
+    // A notice of the other institution, which this admin must never see.
+    app.storage
+        .record_staff_change_notice(
+            &sigap_server::storage::NewStaffChangeNotice {
+                institution_id: other,
+                account_id: Some(foreign),
+                what_changed: "Rahasia instansi lain".into(),
+                notified_by: "Admin Dinsos".into(),
+                reference: None,
+                notified_at: sigap_server::now_ms(),
+            },
+            &Actor::system("test"),
+            sigap_server::now_ms(),
+        )
+        .await
+        .unwrap();
+    let today = sigap_server::wib_today().to_string();
+    let tomorrow = (sigap_server::wib_today() + time::Duration::days(1)).to_string();
+    let op = operator.id.to_string();
+    let mut b = signed_in(&app, "admin").await;
+
+    let r = call(
+        &mut b,
+        "record_staff_change_notice",
+        &notice_form(
+            &op,
+            "Petugas pindah ke Bidang Logistik",
+            "Admin Uji, Kasubag Umum",
+            &today,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let notices = r.body["notices"].as_array().unwrap();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    let n = &notices[0];
+    assert_eq!(n["username"], "petugas");
+    assert_eq!(n["local_user_id"], "BPBD-01");
+    assert_eq!(n["what_changed"], "Petugas pindah ke Bidang Logistik");
+    assert_eq!(n["notified_by"], "Admin Uji, Kasubag Umum");
+    assert_eq!(n["reference"], "800/112/BPBD/2026");
+    assert_eq!(n["recorded_by"], "admin");
+    assert!(!r.body.to_string().contains("Rahasia instansi lain"));
+    let events = app
+        .storage
+        .list_audit_events(&AuditEventFilter {
+            event_prefix: Some("staff_change.notice".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e.actor_account_id == Some(admin_account.id)
+                && e.institution_id == Some(app.institution_id)),
+        "{events:?}"
+    );
+
+    // Bad input: refused with its code, nothing written.
+    let audited = audit_count(&app, "staff_change.").await;
+    for (form, code) in [
+        (
+            notice_form(&op, "  ", "Admin Uji", &today),
+            "NOTICE_INVALID",
+        ),
+        (notice_form(&op, "Pindah", "", &today), "NOTICE_INVALID"),
+        (
+            notice_form(&op, "Pindah", "Admin\nUji", &today),
+            "NOTICE_INVALID",
+        ),
+        (
+            notice_form("abc", "Pindah", "Admin Uji", &today),
+            "NOTICE_INVALID",
+        ),
+        (
+            notice_form(&op, "Pindah", "Admin Uji", &tomorrow),
+            "NOTICE_DATE_INVALID",
+        ),
+        (
+            notice_form(&op, "Pindah", "Admin Uji", "kemarin"),
+            "NOTICE_DATE_INVALID",
+        ),
+    ] {
+        let r = call(&mut b, "record_staff_change_notice", &form).await;
+        assert_eq!(r.body, rejected(code), "{form:?}");
+    }
+    // Another institution's account is FORBIDDEN; an unknown one NOT_FOUND.
+    let r = call(
+        &mut b,
+        "record_staff_change_notice",
+        &notice_form(&foreign.to_string(), "Pindah", "Admin Uji", &today),
+    )
+    .await;
+    assert_eq!(r.body, json!("Forbidden"));
+    let r = call(
+        &mut b,
+        "record_staff_change_notice",
+        &notice_form("999999", "Pindah", "Admin Uji", &today),
+    )
+    .await;
+    assert_eq!(r.body, json!("NotFound"));
+    assert_eq!(audit_count(&app, "staff_change.").await, audited);
+    assert_eq!(
+        app.storage
+            .list_staff_change_notices(app.institution_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // A notice about no single account.
+    let r = call(
+        &mut b,
+        "record_staff_change_notice",
+        &notice_form("", "Penggantian admin instansi", "Kepala Pelaksana", &today),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["notices"].as_array().unwrap().len(), 2);
+    assert!(
+        r.body["notices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["username"].is_null() && n["local_user_id"].is_null())
+    );
+    // The page lists them too.
+    let r = b.server_fn("institution_admin", &[]).await;
+    assert_eq!(r.body["notices"].as_array().unwrap().len(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn institution_admin_records_staff_change_notices_sqlite() {
+    staff_notice_story(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn institution_admin_records_staff_change_notices_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    staff_notice_story(db).await;
 }

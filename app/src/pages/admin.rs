@@ -1,5 +1,6 @@
 //! Administration pages: the institution admin's `/admin` (accounts, who has signed which NDA,
-//! deactivation, local user ID history, agreement state and SPTJM) and the Disdukcapil admin's
+//! deactivation, local user ID history, staff-change notices from `pages::notices`, agreement
+//! state and SPTJM) and the Disdukcapil admin's
 //! `/disdukcapil` (institutions, agreements with their editor from `pages::agreements`,
 //! user-ID applications).
 //!
@@ -13,6 +14,7 @@ use crate::backend::{
 };
 use crate::i18n::use_lang;
 use crate::pages::agreements::{AgreementActions, AgreementEditor, AgreementOutcome, NewAgreement};
+use crate::pages::notices::{RecordStaffChangeNotice, StaffNotices};
 use crate::session::RequireNda;
 use leptos::prelude::*;
 
@@ -238,9 +240,10 @@ fn InstitutionAdmin() -> impl IntoView {
     let lang = use_lang();
     let texts = move || lang.get().texts();
     let deactivate = ServerAction::<DeactivateAccount>::new();
+    let notice = ServerAction::<RecordStaffChangeNotice>::new();
     let confirm = RwSignal::new(None::<(i64, String)>);
     let view_data = Resource::new(
-        move || deactivate.version().get(),
+        move || (deactivate.version().get(), notice.version().get()),
         |_| get_institution_admin(),
     );
     Effect::new(move |_| {
@@ -259,6 +262,8 @@ fn InstitutionAdmin() -> impl IntoView {
                         .map(|r| match r {
                             Ok(v) => {
                                 let nda_current = v.current_nda_version;
+                                let accounts = v.accounts.clone();
+                                let notices = v.notices.clone();
                                 view! {
                                     <dl class="facts">
                                         <dt>{move || texts().account_institution}</dt>
@@ -378,6 +383,7 @@ fn InstitutionAdmin() -> impl IntoView {
                                                 .collect_view()}
                                         </tbody>
                                     </table></div>
+                                    <StaffNotices notices=notices accounts=accounts action=notice />
                                     <h2>{move || texts().admin_agreements}</h2>
                                     <Agreements agreements=v.agreements.clone() />
                                 }

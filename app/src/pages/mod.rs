@@ -6,6 +6,7 @@ pub mod agreements;
 pub mod home;
 pub mod nda;
 pub mod not_found;
+pub mod notices;
 pub mod passkey;
 pub mod sign_in;
 pub mod status;

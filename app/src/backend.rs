@@ -62,6 +62,9 @@ pub struct SessionAccount {
     pub institution_admin: bool,
     /// The role may open `/disdukcapil` (`agreements.manage`).
     pub disdukcapil_admin: bool,
+    /// The role may open `/pengawasan` (`signatures.view`) and has neither administration
+    /// page, which already shows its signatures.
+    pub oversight: bool,
 }
 
 /// The session as the portal sees it.
@@ -190,6 +193,38 @@ pub struct AccessSummary {
     pub valid_to: Option<String>,
 }
 
+/// One person who must accept their institution's NDA, and what they accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NdaSignatureRow {
+    pub username: String,
+    pub display_name: String,
+    /// Stable role code; the UI translates it.
+    pub role: String,
+    /// The latest version accepted, and when (Unix ms).
+    pub accepted_version: Option<i64>,
+    pub accepted_at_ms: Option<i64>,
+    /// The accepted version is the current one.
+    pub current: bool,
+}
+
+/// One institution on the oversight page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OversightInstitution {
+    pub institution: InstitutionSummary,
+    pub agreements: Vec<AgreementSummary>,
+    pub current_nda_version: Option<i64>,
+    /// Active accounts that must accept the NDA.
+    pub signatures: Vec<NdaSignatureRow>,
+}
+
+/// The read-only oversight page (`signatures.view`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OversightView {
+    /// Every institution (Disdukcapil-side roles) rather than the caller's own.
+    pub all_institutions: bool,
+    pub institutions: Vec<OversightInstitution>,
+}
+
 /// A staff-change notice the institution sent to Disdukcapil.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffNoticeSummary {
@@ -294,7 +329,8 @@ pub use ssr::*;
 mod ssr {
     use super::{
         AccountView, AgreementForm, DisdukcapilInstitutionView, InstitutionAdminView,
-        InstitutionSummary, NdaView, SessionInfo, ShellInfo, StaffNoticeForm, SystemStatus,
+        InstitutionSummary, NdaView, OversightView, SessionInfo, ShellInfo, StaffNoticeForm,
+        SystemStatus,
     };
     use crate::AppError;
     use http::request::Parts;
@@ -363,6 +399,9 @@ mod ssr {
             parts: Parts,
             form: StaffNoticeForm,
         ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>>;
+        /// Institutions with access state, agreements and NDA acceptances, read-only
+        /// (`signatures.view`; institution-bound roles see only their own).
+        fn oversight(&self, parts: Parts) -> BoxFuture<'_, Result<OversightView, AppError>>;
         /// Every institution with its access state (`agreements.manage`).
         fn disdukcapil_institutions(
             &self,

@@ -1,47 +1,12 @@
 // The administration pages in the browser: the institution admin's /admin (laptop project,
 // `admin.bpbd`) and the Disdukcapil admin's /disdukcapil (phone project, `admin.dukcapil`).
 // Both projects run against one server, so each uses its own demo admin (a passkey enrolled
-// in one project's virtual authenticator is unknown to the other's). Nothing is changed:
-// the deactivation's confirm step is opened and cancelled, so the operators stay active for
-// the identity tests.
-import { test, expect, Page } from "@playwright/test";
-
-function watchConsole(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console.error: ${msg.text()} (${msg.location().url ?? ""})`);
-  });
-  page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
-  return problems;
-}
-
-async function waitForHydration(page: Page) {
-  await page.waitForFunction(() => document.documentElement.dataset.hydrated === "true");
-}
-
-async function virtualAuthenticator(page: Page) {
-  const client = await page.context().newCDPSession(page);
-  await client.send("WebAuthn.enable");
-  await client.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-    },
-  });
-}
-
-async function signInWithNewPasskey(page: Page, username: string, password: string) {
-  await page.goto("/masuk");
-  await waitForHydration(page);
-  await page.getByTestId("username").fill(username);
-  await page.getByTestId("password").fill(password);
-  await page.getByTestId("sign-in-submit").click();
-  await expect(page).toHaveURL(/\/akun\/passkey$/);
-  await page.getByTestId("passkey-register").click();
-}
+// in one project's virtual authenticator is unknown to the other's). The deactivation's
+// confirm step is opened and cancelled, so the operators stay active for the identity tests;
+// the institution admin records a staff-change notice; the Disdukcapil admin's new agreement
+// is a draft that ends terminated, so the demo institution's access stays active.
+import { test, expect } from "@playwright/test";
+import { signInWithNewPasskey, virtualAuthenticator, waitForHydration, watchConsole } from "./support";
 
 test("administration pages show only to their roles and list their data", async ({ page }, info) => {
   const problems = watchConsole(page);

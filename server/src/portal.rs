@@ -15,8 +15,8 @@ use app::{
     backend::{
         AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementForm, AgreementSummary,
         Backend, BoxFuture, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
-        LocalUserIdPeriod, NdaView, PasskeySummary, SessionAccount, SessionInfo, SessionState,
-        ShellInfo, StaffNoticeForm, SystemStatus, UserIdSummary,
+        LocalUserIdPeriod, NdaView, OversightView, PasskeySummary, SessionAccount, SessionInfo,
+        SessionState, ShellInfo, StaffNoticeForm, SystemStatus, UserIdSummary,
     },
 };
 use domain::{
@@ -27,6 +27,7 @@ use http::request::Parts;
 
 mod agreements;
 mod notices;
+mod oversight;
 
 /// The portal backend, built from the shared state.
 pub struct PortalBackend {
@@ -180,6 +181,25 @@ fn actor(user: &SessionUser, parts: &Parts) -> Actor {
 }
 
 impl PortalBackend {
+    /// The header's view of an account: who, and which pages the role may open (decided by
+    /// `domain::access`).
+    async fn session_account(&self, u: &SessionUser) -> Result<SessionAccount, AppError> {
+        let role = u.user.role;
+        let institution_admin = role.allows(Permission::ManageOperators);
+        let disdukcapil_admin = role.allows(Permission::ManageAgreements);
+        Ok(SessionAccount {
+            username: u.user.username.clone(),
+            display_name: u.user.display_name.clone(),
+            role: role.as_str().to_string(),
+            institution_name: self.institution_name(u.user.institution_id).await?,
+            institution_admin,
+            disdukcapil_admin,
+            oversight: role.allows(Permission::ViewSignatures)
+                && !institution_admin
+                && !disdukcapil_admin,
+        })
+    }
+
     async fn institution_name(&self, id: Option<i64>) -> Result<Option<String>, AppError> {
         let Some(id) = id else { return Ok(None) };
         Ok(self
@@ -224,14 +244,7 @@ impl PortalBackend {
                 .satisfied();
         Ok(SessionInfo {
             state,
-            account: Some(SessionAccount {
-                username: u.user.username.clone(),
-                display_name: u.user.display_name.clone(),
-                role: u.user.role.as_str().to_string(),
-                institution_name: self.institution_name(u.user.institution_id).await?,
-                institution_admin: u.user.role.allows(Permission::ManageOperators),
-                disdukcapil_admin: u.user.role.allows(Permission::ManageAgreements),
-            }),
+            account: Some(self.session_account(u).await?),
             nda_pending,
         })
     }
@@ -257,14 +270,7 @@ impl PortalBackend {
             .await
             .map_err(|e| internal("account", &e))?;
         Ok(AccountView {
-            account: SessionAccount {
-                username: u.user.username.clone(),
-                display_name: u.user.display_name.clone(),
-                role: u.user.role.as_str().to_string(),
-                institution_name: self.institution_name(u.user.institution_id).await?,
-                institution_admin: u.user.role.allows(Permission::ManageOperators),
-                disdukcapil_admin: u.user.role.allows(Permission::ManageAgreements),
-            },
+            account: self.session_account(u).await?,
             passkeys,
             recovery_codes_remaining,
             manages_passkeys: u.user.role.allows(Permission::ManageOwnPasskeys),
@@ -666,6 +672,10 @@ impl Backend for PortalBackend {
         form: StaffNoticeForm,
     ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>> {
         Box::pin(async move { self.record_notice(&parts, &form).await })
+    }
+
+    fn oversight(&self, parts: Parts) -> BoxFuture<'_, Result<OversightView, AppError>> {
+        Box::pin(async move { self.oversight_view(&parts).await })
     }
 
     fn disdukcapil_institutions(

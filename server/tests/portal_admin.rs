@@ -5,7 +5,8 @@
 //! wrong roles and another institution are refused; the right role gets its data; a
 //! deactivation ends the target's session at once and is audited; staff-change notices
 //! (`record_staff_change_notice`) are scoped to the admin's institution, audited, and bad
-//! input writes nothing; user-ID applications never
+//! input writes nothing; the read-only `oversight` page serves `signatures.view` roles (the
+//! head only their own institution) and changes nothing; user-ID applications never
 //! carry their credential, NIK or NIP; agreement changes are audited, bad input writes nothing
 //! (SQLite and PostgreSQL).
 
@@ -990,4 +991,139 @@ async fn institution_admin_records_staff_change_notices_postgres() {
         return;
     };
     staff_notice_story(db).await;
+}
+
+/// The oversight page: the evaluator and the auditor see every institution, the head only
+/// their own; who accepted the current NDA and who has not; nothing written, no NIK or NIP.
+async fn oversight_story(db: TestDb) {
+    let app = spawn_with(db, |c| c.auth.second_factor_roles = vec![]).await;
+    app.account("evaluator", Role::DisdukcapilEvaluator, PW)
+        .await;
+    app.account("auditor", Role::Auditor, PW).await;
+    app.account("kepala", Role::Head, PW).await;
+    app.account("admin", Role::InstitutionAdmin, PW).await;
+    app.account("petugas", Role::Operator, PW).await;
+    app.account("belum", Role::Operator, PW).await;
+    let gone = app.account("pensiun", Role::Operator, PW).await;
+    app.storage
+        .deactivate_account(gone.id, &Actor::system("test"), sigap_server::now_ms())
+        .await
+        .unwrap();
+    let (other, _) = other_institution(&app).await;
+    application(&app, "BPBD-07").await;
+    // `petugas` accepts the current NDA; `belum` does not.
+    let mut op = signed_in(&app, "petugas").await;
+    let nda = op.server_fn("current_nda", &[]).await;
+    let version_id = nda.body["version_id"].as_i64().unwrap().to_string();
+    op.server_fn("accept_nda", &[("version_id", &version_id)])
+        .await;
+
+    for (username, expected) in [
+        ("evaluator", true),
+        ("auditor", true),
+        ("kepala", true),
+        ("admin", false),
+        ("petugas", false),
+    ] {
+        let mut b = signed_in(&app, username).await;
+        let session = b.server_fn("session", &[]).await;
+        assert_eq!(session.body["account"]["oversight"], expected, "{username}");
+    }
+
+    let mut evaluator = signed_in(&app, "evaluator").await;
+    let before = audit_count(&app, "").await;
+    let r = evaluator.server_fn("oversight", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["all_institutions"], true);
+    let ids: Vec<i64> = r.body["institutions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["institution"]["id"].as_i64().unwrap())
+        .collect();
+    assert!(
+        ids.contains(&app.institution_id) && ids.contains(&other),
+        "{ids:?}"
+    );
+    let bpbd = r.body["institutions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["institution"]["id"] == json!(app.institution_id))
+        .unwrap()
+        .clone();
+    // The demo agreement with its addendum and SPTJM.
+    let agreement = &bpbd["agreements"][0];
+    assert!(agreement["sptjm_signer"].is_string(), "{agreement:?}");
+    assert!(!agreement["addenda"].as_array().unwrap().is_empty());
+    let signatures = bpbd["signatures"].as_array().unwrap();
+    let row = |name: &str| signatures.iter().find(|s| s["username"] == name).cloned();
+    assert_eq!(row("petugas").unwrap()["current"], true);
+    assert_eq!(
+        row("petugas").unwrap()["accepted_version"],
+        bpbd["current_nda_version"]
+    );
+    assert_eq!(row("belum").unwrap()["current"], false);
+    assert!(row("belum").unwrap()["accepted_at_ms"].is_null());
+    assert!(
+        row("pensiun").is_none(),
+        "deactivated accounts are not listed"
+    );
+    assert!(row("evaluator").is_none());
+    let text = r.body.to_string();
+    assert!(!text.contains("3313011501850001"), "no NIK");
+    assert!(!text.contains("198501152010011001"), "no NIP");
+    let mut auditor = signed_in(&app, "auditor").await;
+    let before_auditor = audit_count(&app, "").await;
+    let r = auditor.server_fn("oversight", &[]).await;
+    assert_eq!(r.body["institutions"].as_array().unwrap().len(), ids.len());
+    // Reading writes nothing.
+    assert_eq!(audit_count(&app, "").await, before_auditor);
+    assert!(before_auditor >= before);
+
+    // The head: their own institution only.
+    let mut head = signed_in(&app, "kepala").await;
+    let r = head.server_fn("oversight", &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["all_institutions"], false);
+    let list = r.body["institutions"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["institution"]["id"], json!(app.institution_id));
+    assert!(!r.body.to_string().contains("Dinas Sosial"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn oversight_is_read_only_and_scoped_sqlite() {
+    oversight_story(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn oversight_is_read_only_and_scoped_postgres() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    oversight_story(db).await;
+}
+
+#[tokio::test]
+async fn oversight_refuses_other_roles() {
+    let app = spawn().await;
+    app.account("evaluator", Role::DisdukcapilEvaluator, PW)
+        .await;
+    let mut anonymous = Browser::new(&app);
+    let r = anonymous.server_fn("oversight", &[]).await;
+    assert_eq!(r.body, json!("AuthRequired"));
+    let mut partial = signed_in(&app, "evaluator").await;
+    let r = partial.server_fn("oversight", &[]).await;
+    assert_eq!(r.body, json!("SecondFactorRequired"));
+    app.stop().await;
+
+    let app = spawn_single_factor().await;
+    app.account("petugas", Role::Operator, PW).await;
+    let mut op = signed_in(&app, "petugas").await;
+    let r = op.server_fn("oversight", &[]).await;
+    assert_eq!(r.body, json!("Forbidden"));
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    app.stop().await;
 }

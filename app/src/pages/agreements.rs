@@ -179,60 +179,74 @@ fn AgreementFields(initial: Option<AgreementSummary>, all_elements: Vec<String>)
             .collect::<Vec<_>>()
             .join(",")
     };
+    type Label = fn(&'static crate::i18n::Texts) -> &'static str;
+    // (label, form name, test id, input type, value)
+    let fields: [(Label, &'static str, &'static str, &'static str, String); 8] = [
+        (
+            |t| t.ag_institution_number,
+            "form[institution_number]",
+            "ag-institution-number",
+            "text",
+            a.institution_number.clone(),
+        ),
+        (
+            |t| t.ag_dukcapil_number,
+            "form[dukcapil_number]",
+            "ag-dukcapil-number",
+            "text",
+            a.dukcapil_number.clone(),
+        ),
+        (
+            |t| t.ag_institution_party,
+            "form[institution_party]",
+            "ag-institution-party",
+            "text",
+            a.institution_party.clone(),
+        ),
+        (
+            |t| t.ag_dukcapil_party,
+            "form[dukcapil_party]",
+            "ag-dukcapil-party",
+            "text",
+            a.dukcapil_party.clone(),
+        ),
+        (
+            |t| t.ag_signed_on,
+            "form[signed_on]",
+            "ag-signed-on",
+            "date",
+            a.signed_on.clone(),
+        ),
+        (
+            |t| t.ag_valid_from,
+            "form[valid_from]",
+            "ag-valid-from",
+            "date",
+            a.valid_from.clone(),
+        ),
+        (
+            |t| t.ag_valid_to,
+            "form[valid_to]",
+            "ag-valid-to",
+            "date",
+            a.valid_to.clone(),
+        ),
+        (
+            |t| t.ag_quota,
+            "form[daily_quota]",
+            "ag-quota",
+            "number",
+            quota,
+        ),
+    ];
     view! {
         <div class="form-grid">
-            <Field
-                label=|t| t.ag_institution_number
-                name="form[institution_number]"
-                testid="ag-institution-number"
-                value=a.institution_number.clone()
-            />
-            <Field
-                label=|t| t.ag_dukcapil_number
-                name="form[dukcapil_number]"
-                testid="ag-dukcapil-number"
-                value=a.dukcapil_number.clone()
-            />
-            <Field
-                label=|t| t.ag_institution_party
-                name="form[institution_party]"
-                testid="ag-institution-party"
-                value=a.institution_party.clone()
-            />
-            <Field
-                label=|t| t.ag_dukcapil_party
-                name="form[dukcapil_party]"
-                testid="ag-dukcapil-party"
-                value=a.dukcapil_party.clone()
-            />
-            <Field
-                label=|t| t.ag_signed_on
-                name="form[signed_on]"
-                testid="ag-signed-on"
-                kind="date"
-                value=a.signed_on.clone()
-            />
-            <Field
-                label=|t| t.ag_valid_from
-                name="form[valid_from]"
-                testid="ag-valid-from"
-                kind="date"
-                value=a.valid_from.clone()
-            />
-            <Field
-                label=|t| t.ag_valid_to
-                name="form[valid_to]"
-                testid="ag-valid-to"
-                kind="date"
-                value=a.valid_to.clone()
-            />
-            <Field
-                label=|t| t.ag_quota
-                name="form[daily_quota]"
-                testid="ag-quota"
-                kind="number"
-                value=quota
-            />
+            {fields
+                .into_iter()
+                .map(|(label, name, testid, kind, value)| {
+                    view! { <Field label=label name=name testid=testid kind=kind value=value /> }
+                })
+                .collect_view()}
         </div>
         <fieldset class="elements-choice" data-testid="ag-elements">
             <legend>{move || texts().ag_elements}</legend>

@@ -7,6 +7,7 @@ pub mod home;
 pub mod nda;
 pub mod not_found;
 pub mod notices;
+pub mod oversight;
 pub mod passkey;
 pub mod sign_in;
 pub mod status;

@@ -371,6 +371,16 @@ mod ssr {
             &self,
             parts: Parts,
         ) -> BoxFuture<'_, Result<Vec<String>, AppError>>;
+        /// Changes the caller's password (current + new twice, the password policy); other
+        /// sessions end, this one continues under a new id. A refusal (wrong current
+        /// password, policy, throttled) is the inner `Err`.
+        fn change_password(
+            &self,
+            parts: Parts,
+            current_password: String,
+            new_password: String,
+            confirm_password: String,
+        ) -> BoxFuture<'_, Result<Result<(), AppError>, AppError>>;
         /// The current NDA of the caller's institution (fully authenticated, `nda.accept`).
         fn current_nda(&self, parts: Parts) -> BoxFuture<'_, Result<NdaView, AppError>>;
         /// Records the caller's acceptance of NDA version `version_id` (audited).

@@ -237,6 +237,13 @@ pub struct Texts {
     pub oversight_signatures: &'static str,
     pub oversight_not_current: &'static str,
     pub oversight_no_people: &'static str,
+    pub account_password_title: &'static str,
+    pub account_password_lead: &'static str,
+    pub account_password_current: &'static str,
+    pub account_password_new: &'static str,
+    pub account_password_confirm: &'static str,
+    pub account_password_submit: &'static str,
+    pub account_password_changed: &'static str,
     /// Role labels by stable role code.
     pub roles: [(&'static str, &'static str); 7],
     pub footer: &'static str,
@@ -435,6 +442,13 @@ pub static ID: Texts = Texts {
     oversight_signatures: "Persetujuan NDA",
     oversight_not_current: "belum menyetujui versi berlaku",
     oversight_no_people: "Belum ada akun yang wajib menyetujui NDA.",
+    account_password_title: "Ganti kata sandi",
+    account_password_lead: "Minimal 12 karakter, bukan kata sandi umum, dan tidak memuat nama pengguna. Setelah diganti, sesi di perangkat lain berakhir; peramban ini tetap masuk.",
+    account_password_current: "Kata sandi sekarang",
+    account_password_new: "Kata sandi baru",
+    account_password_confirm: "Ulangi kata sandi baru",
+    account_password_submit: "Ganti kata sandi",
+    account_password_changed: "Kata sandi telah diganti. Sesi di perangkat lain telah diakhiri.",
     roles: [
         ("operator", "Petugas"),
         ("institution_admin", "Admin Instansi"),
@@ -640,6 +654,13 @@ pub static EN: Texts = Texts {
     oversight_signatures: "NDA acceptances",
     oversight_not_current: "current version not accepted",
     oversight_no_people: "No account has to accept the NDA yet.",
+    account_password_title: "Change password",
+    account_password_lead: "At least 12 characters, not a common password, not containing your username. Afterwards your sessions on other devices end; this browser stays signed in.",
+    account_password_current: "Current password",
+    account_password_new: "New password",
+    account_password_confirm: "Repeat the new password",
+    account_password_submit: "Change password",
+    account_password_changed: "Password changed. Your sessions on other devices have ended.",
     roles: [
         ("operator", "Operator"),
         ("institution_admin", "Institution admin"),
@@ -834,6 +855,38 @@ impl Texts {
                 "Someone else changed this just now. Reload the page and try again.",
             ),
             "ACCOUNT_DEACTIVATED" => ("Akun sudah nonaktif.", "The account is deactivated."),
+            "PASSWORD_CURRENT_WRONG" => (
+                "Kata sandi sekarang salah.",
+                "The current password is wrong.",
+            ),
+            "PASSWORD_MISMATCH" => (
+                "Kedua isian kata sandi baru tidak sama.",
+                "The two new passwords differ.",
+            ),
+            "PASSWORD_UNCHANGED" => (
+                "Kata sandi baru harus berbeda dari kata sandi sekarang.",
+                "The new password must differ from the current one.",
+            ),
+            "PASSWORD_TOO_SHORT" => (
+                "Kata sandi terlalu pendek: minimal 12 karakter.",
+                "The password is too short: at least 12 characters.",
+            ),
+            "PASSWORD_TOO_LONG" => (
+                "Kata sandi terlalu panjang: maksimal 128 karakter.",
+                "The password is too long: at most 128 characters.",
+            ),
+            "PASSWORD_COMMON" => (
+                "Kata sandi terlalu umum dan mudah ditebak. Pilih kata sandi lain.",
+                "The password is too common and easy to guess. Choose another.",
+            ),
+            "PASSWORD_CONTAINS_USERNAME" => (
+                "Kata sandi tidak boleh memuat nama pengguna atau nama aplikasi (SIGAP).",
+                "The password may not contain your username or the application's name (SIGAP).",
+            ),
+            "PASSWORD_NOT_ALLOWED" => (
+                "Akun ini tidak memakai kata sandi.",
+                "This account does not use a password.",
+            ),
             "NOTICE_INVALID" => (
                 "Pemberitahuan belum lengkap: isi perubahan (maks. 1.000 karakter) dan pengirim (satu baris, maks. 300 karakter); nomor surat paling banyak satu baris.",
                 "Incomplete notice: fill in what changed (at most 1,000 characters) and the sender (one line, at most 300 characters); the reference is one line at most.",

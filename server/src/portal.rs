@@ -3,7 +3,9 @@
 
 use crate::{
     auth::{
-        AuthFailure, SessionUser, passkey, recovery,
+        AuthFailure, SessionUser, passkey,
+        password_change::{self, PasswordChangeError},
+        recovery,
         session::{self, client_info},
         sign_in_session,
     },
@@ -606,6 +608,39 @@ impl Backend for PortalBackend {
             .await
             .map_err(|f| auth_error("remove_passkey", f))?;
             self.account_view(user).await
+        })
+    }
+
+    fn change_password(
+        &self,
+        parts: Parts,
+        current_password: String,
+        new_password: String,
+        confirm_password: String,
+    ) -> BoxFuture<'_, Result<Result<(), AppError>, AppError>> {
+        Box::pin(async move {
+            let user = authenticated(&parts)?;
+            let session = session_of(&parts, "change_password")?;
+            match password_change::change_password(
+                &self.state.auth,
+                &session,
+                user,
+                &current_password,
+                &new_password,
+                &confirm_password,
+                &client_info(&parts),
+            )
+            .await
+            {
+                Ok(_) => Ok(Ok(())),
+                Err(PasswordChangeError::Failure(f)) => Err(auth_error("change_password", f)),
+                Err(PasswordChangeError::Throttled { retry_after_secs }) => {
+                    Ok(Err(AppError::TooManyAttempts { retry_after_secs }))
+                }
+                Err(refused) => Ok(Err(AppError::Rejected {
+                    code: refused.code().to_string(),
+                })),
+            }
         })
     }
 

@@ -314,6 +314,19 @@ impl PortalBackend {
         })
     }
 
+    /// An institution's agreements as the pages show them.
+    async fn agreements_of(&self, institution_id: i64) -> Result<Vec<AgreementSummary>, AppError> {
+        Ok(self
+            .state
+            .storage
+            .list_agreements(institution_id)
+            .await
+            .map_err(|e| internal("agreements", &e))?
+            .iter()
+            .map(agreement_summary)
+            .collect())
+    }
+
     /// The institution's access state today (WIB).
     async fn access_of(&self, institution_id: i64) -> Result<AccessSummary, AppError> {
         let today = crate::storage::actor::wib_day(self.state.auth.clock().now_ms());
@@ -387,13 +400,7 @@ impl PortalBackend {
         } else {
             Vec::new()
         };
-        let agreements = storage
-            .list_agreements(institution_id)
-            .await
-            .map_err(err)?
-            .iter()
-            .map(agreement_summary)
-            .collect();
+        let agreements = self.agreements_of(institution_id).await?;
         let current_nda_version = storage
             .current_nda(institution_id)
             .await
@@ -427,13 +434,7 @@ impl PortalBackend {
             .into_iter()
             .find(|i| i.id == institution_id)
             .ok_or(AppError::NotFound)?;
-        let agreements = storage
-            .list_agreements(institution_id)
-            .await
-            .map_err(err)?
-            .iter()
-            .map(agreement_summary)
-            .collect();
+        let agreements = self.agreements_of(institution_id).await?;
         let user_ids = storage
             .list_dukcapil_user_ids(institution_id)
             .await

@@ -4,7 +4,7 @@
 //! evaluator and the auditor see every institution. Nothing here changes anything, and no
 //! user-ID application (NIK, NIP, credential) is read.
 
-use super::{PortalBackend, agreement_summary, internal, permitted};
+use super::{PortalBackend, internal, permitted};
 use crate::storage::StorageError;
 use app::{
     AppError,
@@ -31,13 +31,7 @@ impl PortalBackend {
         }
         let mut out = Vec::with_capacity(institutions.len());
         for i in institutions {
-            let agreements = storage
-                .list_agreements(i.id)
-                .await
-                .map_err(err)?
-                .iter()
-                .map(agreement_summary)
-                .collect();
+            let agreements = self.agreements_of(i.id).await?;
             let current_nda_version = storage
                 .current_nda(i.id)
                 .await

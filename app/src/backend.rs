@@ -62,6 +62,9 @@ pub struct SessionAccount {
     pub institution_admin: bool,
     /// The role may open `/disdukcapil` (`agreements.manage`).
     pub disdukcapil_admin: bool,
+    /// The role may open `/pengawasan` (`signatures.view`) and has neither administration
+    /// page, which already shows its signatures.
+    pub oversight: bool,
 }
 
 /// The session as the portal sees it.
@@ -144,7 +147,7 @@ pub struct LocalUserIdPeriod {
 }
 
 /// An addendum of an agreement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddendumSummary {
     pub number: String,
     /// ISO days (`YYYY-MM-DD`).
@@ -153,7 +156,7 @@ pub struct AddendumSummary {
 }
 
 /// An agreement (PKS) with its validity and SPTJM.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgreementSummary {
     pub id: i64,
     pub institution_number: String,
@@ -170,6 +173,14 @@ pub struct AgreementSummary {
     pub sptjm_signer: Option<String>,
     pub sptjm_position: Option<String>,
     pub sptjm_signed_on: Option<String>,
+    /// The parties as written in the agreement.
+    pub institution_party: String,
+    pub dukcapil_party: String,
+    /// Stable codes of the data elements the agreement allows (`nik`, `no_kk`, ...).
+    pub allowed_elements: Vec<String>,
+    pub daily_quota: i64,
+    /// The statuses this agreement may move to (decided on the server by `domain::agreement`).
+    pub next_statuses: Vec<String>,
 }
 
 /// The institution's access state today (WIB): active, or the reason code.
@@ -182,6 +193,70 @@ pub struct AccessSummary {
     pub valid_to: Option<String>,
 }
 
+/// One person who must accept their institution's NDA, and what they accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NdaSignatureRow {
+    pub username: String,
+    pub display_name: String,
+    /// Stable role code; the UI translates it.
+    pub role: String,
+    /// The latest version accepted, and when (Unix ms).
+    pub accepted_version: Option<i64>,
+    pub accepted_at_ms: Option<i64>,
+    /// The accepted version is the current one.
+    pub current: bool,
+}
+
+/// One institution on the oversight page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OversightInstitution {
+    pub institution: InstitutionSummary,
+    pub agreements: Vec<AgreementSummary>,
+    pub current_nda_version: Option<i64>,
+    /// Active accounts that must accept the NDA.
+    pub signatures: Vec<NdaSignatureRow>,
+}
+
+/// The read-only oversight page (`signatures.view`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OversightView {
+    /// Every institution (Disdukcapil-side roles) rather than the caller's own.
+    pub all_institutions: bool,
+    pub institutions: Vec<OversightInstitution>,
+}
+
+/// A staff-change notice the institution sent to Disdukcapil.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffNoticeSummary {
+    pub id: i64,
+    /// The account the change is about (username), when there is one.
+    pub username: Option<String>,
+    /// The local user ID that account held on the day of the notice.
+    pub local_user_id: Option<String>,
+    pub what_changed: String,
+    /// Who sent the notice (name, position).
+    pub notified_by: String,
+    /// Letter or e-mail reference.
+    pub reference: Option<String>,
+    /// The day the notice was sent (00:00 WIB, Unix ms).
+    pub notified_at_ms: i64,
+    /// Who recorded it in SIGAP (username).
+    pub recorded_by: Option<String>,
+}
+
+/// A new staff-change notice as the form sends it (text as typed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffNoticeForm {
+    /// The account concerned (its id), or empty.
+    pub account_id: String,
+    pub what_changed: String,
+    pub notified_by: String,
+    /// Optional letter or e-mail reference.
+    pub reference: String,
+    /// The day the notice was sent (`YYYY-MM-DD`, not in the future).
+    pub notified_on: String,
+}
+
 /// The institution admin's page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstitutionAdminView {
@@ -191,6 +266,8 @@ pub struct InstitutionAdminView {
     pub accounts: Vec<AdminAccount>,
     pub local_user_ids: Vec<LocalUserIdPeriod>,
     pub agreements: Vec<AgreementSummary>,
+    /// Staff-change notices sent to Disdukcapil, newest first (`local_user_ids.manage`).
+    pub notices: Vec<StaffNoticeSummary>,
 }
 
 /// One institution in the Disdukcapil admin's list.
@@ -223,6 +300,26 @@ pub struct DisdukcapilInstitutionView {
     pub institution: InstitutionSummary,
     pub agreements: Vec<AgreementSummary>,
     pub user_ids: Vec<UserIdSummary>,
+    /// Every data element an agreement may allow, in the agreement's order (stable codes).
+    pub all_elements: Vec<String>,
+}
+
+/// The fields of an agreement (PKS) as the Disdukcapil admin's form sends them: text as
+/// typed, so the server answers bad input with a stable code instead of a decoding error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgreementForm {
+    pub institution_number: String,
+    pub dukcapil_number: String,
+    pub institution_party: String,
+    pub dukcapil_party: String,
+    /// ISO days (`YYYY-MM-DD`).
+    pub signed_on: String,
+    pub valid_from: String,
+    pub valid_to: String,
+    /// Element codes separated by commas (`nik,no_kk,...`).
+    pub allowed_elements: String,
+    /// A whole number, 1 or more.
+    pub daily_quota: String,
 }
 
 #[cfg(feature = "ssr")]
@@ -231,8 +328,9 @@ pub use ssr::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::{
-        AccountView, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary, NdaView,
-        SessionInfo, ShellInfo, SystemStatus,
+        AccountView, AgreementForm, DisdukcapilInstitutionView, InstitutionAdminView,
+        InstitutionSummary, NdaView, OversightView, SessionInfo, ShellInfo, StaffNoticeForm,
+        SystemStatus,
     };
     use crate::AppError;
     use http::request::Parts;
@@ -273,6 +371,16 @@ mod ssr {
             &self,
             parts: Parts,
         ) -> BoxFuture<'_, Result<Vec<String>, AppError>>;
+        /// Changes the caller's password (current + new twice, the password policy); other
+        /// sessions end, this one continues under a new id. A refusal (wrong current
+        /// password, policy, throttled) is the inner `Err`.
+        fn change_password(
+            &self,
+            parts: Parts,
+            current_password: String,
+            new_password: String,
+            confirm_password: String,
+        ) -> BoxFuture<'_, Result<Result<(), AppError>, AppError>>;
         /// The current NDA of the caller's institution (fully authenticated, `nda.accept`).
         fn current_nda(&self, parts: Parts) -> BoxFuture<'_, Result<NdaView, AppError>>;
         /// Records the caller's acceptance of NDA version `version_id` (audited).
@@ -294,6 +402,16 @@ mod ssr {
             parts: Parts,
             account_id: i64,
         ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>>;
+        /// Records a staff-change notice of the caller's institution
+        /// (`local_user_ids.manage`), audited `staff_change.notice`.
+        fn record_staff_change_notice(
+            &self,
+            parts: Parts,
+            form: StaffNoticeForm,
+        ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>>;
+        /// Institutions with access state, agreements and NDA acceptances, read-only
+        /// (`signatures.view`; institution-bound roles see only their own).
+        fn oversight(&self, parts: Parts) -> BoxFuture<'_, Result<OversightView, AppError>>;
         /// Every institution with its access state (`agreements.manage`).
         fn disdukcapil_institutions(
             &self,
@@ -318,6 +436,46 @@ mod ssr {
             parts: Parts,
             id: i64,
             reason: String,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Creates a draft agreement (PKS) for an institution (`agreements.manage`), audited.
+        fn create_agreement(
+            &self,
+            parts: Parts,
+            institution_id: i64,
+            form: AgreementForm,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Replaces the fields of a draft agreement (`agreements.manage`), audited.
+        fn update_agreement(
+            &self,
+            parts: Parts,
+            agreement_id: i64,
+            form: AgreementForm,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Adds an addendum with a new end date (`agreements.manage`), audited.
+        fn add_addendum(
+            &self,
+            parts: Parts,
+            agreement_id: i64,
+            number: String,
+            signed_on: String,
+            valid_to: String,
+            note: String,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Activates, suspends or terminates an agreement (`agreements.manage`), audited.
+        fn set_agreement_status(
+            &self,
+            parts: Parts,
+            agreement_id: i64,
+            status: String,
+        ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// Records the head's SPTJM for an agreement (`agreements.manage`), audited.
+        fn record_sptjm(
+            &self,
+            parts: Parts,
+            agreement_id: i64,
+            signer_name: String,
+            signer_position: String,
+            signed_on: String,
         ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
     }
 

@@ -188,6 +188,62 @@ pub struct Texts {
     pub dk_activate: &'static str,
     pub dk_revoke: &'static str,
     pub dk_reason: &'static str,
+    pub ag_manage: &'static str,
+    pub ag_new: &'static str,
+    pub ag_new_title: &'static str,
+    pub ag_edit_title: &'static str,
+    pub ag_institution_number: &'static str,
+    pub ag_dukcapil_number: &'static str,
+    pub ag_institution_party: &'static str,
+    pub ag_dukcapil_party: &'static str,
+    pub ag_signed_on: &'static str,
+    pub ag_valid_from: &'static str,
+    pub ag_valid_to: &'static str,
+    pub ag_elements: &'static str,
+    pub ag_quota: &'static str,
+    pub ag_create: &'static str,
+    pub ag_save: &'static str,
+    pub ag_addendum_title: &'static str,
+    pub ag_addendum_number: &'static str,
+    pub ag_addendum_valid_to: &'static str,
+    pub ag_addendum_note: &'static str,
+    pub ag_addendum_submit: &'static str,
+    pub ag_sptjm_title: &'static str,
+    pub ag_sptjm_name: &'static str,
+    pub ag_sptjm_position: &'static str,
+    pub ag_sptjm_signed_on: &'static str,
+    pub ag_sptjm_submit: &'static str,
+    pub ag_status_title: &'static str,
+    pub ag_close: &'static str,
+    pub ag_saved: &'static str,
+    pub ag_daily_quota: &'static str,
+    pub ag_parties: &'static str,
+    pub notice_title: &'static str,
+    pub notice_lead: &'static str,
+    pub notice_none: &'static str,
+    pub notice_col_when: &'static str,
+    pub notice_col_sender: &'static str,
+    pub notice_col_what: &'static str,
+    pub notice_col_reference: &'static str,
+    pub notice_new: &'static str,
+    pub notice_account: &'static str,
+    pub notice_account_none: &'static str,
+    pub notice_submit: &'static str,
+    pub notice_saved: &'static str,
+    pub nav_oversight: &'static str,
+    pub oversight_title: &'static str,
+    pub oversight_lead: &'static str,
+    pub oversight_nda_count: &'static str,
+    pub oversight_signatures: &'static str,
+    pub oversight_not_current: &'static str,
+    pub oversight_no_people: &'static str,
+    pub account_password_title: &'static str,
+    pub account_password_lead: &'static str,
+    pub account_password_current: &'static str,
+    pub account_password_new: &'static str,
+    pub account_password_confirm: &'static str,
+    pub account_password_submit: &'static str,
+    pub account_password_changed: &'static str,
     /// Role labels by stable role code.
     pub roles: [(&'static str, &'static str); 7],
     pub footer: &'static str,
@@ -337,6 +393,62 @@ pub static ID: Texts = Texts {
     dk_activate: "Setujui dan aktifkan",
     dk_revoke: "Tolak / cabut",
     dk_reason: "Alasan",
+    ag_manage: "Kelola",
+    ag_new: "Tambah PKS",
+    ag_new_title: "PKS baru (disimpan sebagai draf)",
+    ag_edit_title: "Ubah PKS (hanya selama draf)",
+    ag_institution_number: "Nomor PKS di instansi",
+    ag_dukcapil_number: "Nomor PKS di Disdukcapil",
+    ag_institution_party: "Pihak instansi (nama, jabatan)",
+    ag_dukcapil_party: "Pihak Disdukcapil (nama, jabatan)",
+    ag_signed_on: "Tanggal penandatanganan",
+    ag_valid_from: "Berlaku mulai",
+    ag_valid_to: "Berlaku sampai",
+    ag_elements: "Elemen data yang diizinkan",
+    ag_quota: "Kuota harian (NIK per hari per User ID)",
+    ag_create: "Simpan draf PKS",
+    ag_save: "Simpan perubahan",
+    ag_addendum_title: "Tambah adendum (perpanjangan masa berlaku)",
+    ag_addendum_number: "Nomor adendum",
+    ag_addendum_valid_to: "Berlaku sampai (baru)",
+    ag_addendum_note: "Catatan (opsional)",
+    ag_addendum_submit: "Tambah adendum",
+    ag_sptjm_title: "Catat SPTJM penanggung jawab",
+    ag_sptjm_name: "Nama penanda tangan",
+    ag_sptjm_position: "Jabatan penanda tangan",
+    ag_sptjm_signed_on: "Tanggal SPTJM",
+    ag_sptjm_submit: "Catat SPTJM",
+    ag_status_title: "Status",
+    ag_close: "Tutup",
+    ag_saved: "Perubahan tersimpan dan tercatat di jejak audit.",
+    ag_daily_quota: "Kuota harian",
+    ag_parties: "Para pihak",
+    notice_title: "Pemberitahuan perubahan petugas ke Disdukcapil",
+    notice_lead: "Catat setiap pemberitahuan yang dikirim ke Disdukcapil saat petugas pindah, berhenti, atau berganti ID pengguna lokal.",
+    notice_none: "Belum ada pemberitahuan tercatat.",
+    notice_col_when: "Tanggal dikirim",
+    notice_col_sender: "Pengirim (nama, jabatan)",
+    notice_col_what: "Perubahan",
+    notice_col_reference: "Nomor surat / referensi",
+    notice_new: "Catat pemberitahuan baru",
+    notice_account: "Akun yang bersangkutan",
+    notice_account_none: "— tidak terkait satu akun —",
+    notice_submit: "Catat pemberitahuan",
+    notice_saved: "Pemberitahuan tercatat dan masuk jejak audit.",
+    nav_oversight: "Pengawasan",
+    oversight_title: "Pengawasan",
+    oversight_lead: "Halaman ini hanya untuk dibaca: status akses, perjanjian kerja sama, SPTJM, dan persetujuan NDA setiap petugas. Tidak ada yang dapat diubah di sini.",
+    oversight_nda_count: "Telah menyetujui NDA versi berlaku",
+    oversight_signatures: "Persetujuan NDA",
+    oversight_not_current: "belum menyetujui versi berlaku",
+    oversight_no_people: "Belum ada akun yang wajib menyetujui NDA.",
+    account_password_title: "Ganti kata sandi",
+    account_password_lead: "Minimal 12 karakter, bukan kata sandi umum, dan tidak memuat nama pengguna. Setelah diganti, sesi di perangkat lain berakhir; peramban ini tetap masuk.",
+    account_password_current: "Kata sandi sekarang",
+    account_password_new: "Kata sandi baru",
+    account_password_confirm: "Ulangi kata sandi baru",
+    account_password_submit: "Ganti kata sandi",
+    account_password_changed: "Kata sandi telah diganti. Sesi di perangkat lain telah diakhiri.",
     roles: [
         ("operator", "Petugas"),
         ("institution_admin", "Admin Instansi"),
@@ -493,6 +605,62 @@ pub static EN: Texts = Texts {
     dk_activate: "Approve and activate",
     dk_revoke: "Reject / revoke",
     dk_reason: "Reason",
+    ag_manage: "Manage",
+    ag_new: "Add an agreement",
+    ag_new_title: "New agreement (saved as a draft)",
+    ag_edit_title: "Edit the agreement (only while draft)",
+    ag_institution_number: "Agreement number at the institution",
+    ag_dukcapil_number: "Agreement number at Disdukcapil",
+    ag_institution_party: "Institution's party (name, position)",
+    ag_dukcapil_party: "Disdukcapil's party (name, position)",
+    ag_signed_on: "Signed on",
+    ag_valid_from: "Valid from",
+    ag_valid_to: "Valid until",
+    ag_elements: "Data elements allowed",
+    ag_quota: "Daily quota (NIKs per day per User ID)",
+    ag_create: "Save draft agreement",
+    ag_save: "Save changes",
+    ag_addendum_title: "Add an addendum (extension)",
+    ag_addendum_number: "Addendum number",
+    ag_addendum_valid_to: "New end date",
+    ag_addendum_note: "Note (optional)",
+    ag_addendum_submit: "Add addendum",
+    ag_sptjm_title: "Record the head's SPTJM",
+    ag_sptjm_name: "Signer's name",
+    ag_sptjm_position: "Signer's position",
+    ag_sptjm_signed_on: "SPTJM signed on",
+    ag_sptjm_submit: "Record SPTJM",
+    ag_status_title: "Status",
+    ag_close: "Close",
+    ag_saved: "Saved and recorded in the audit trail.",
+    ag_daily_quota: "Daily quota",
+    ag_parties: "Parties",
+    notice_title: "Staff-change notices to Disdukcapil",
+    notice_lead: "Record every notice sent to Disdukcapil when an operator moves, leaves or changes local user ID.",
+    notice_none: "No notices recorded yet.",
+    notice_col_when: "Sent on",
+    notice_col_sender: "Sent by (name, position)",
+    notice_col_what: "What changed",
+    notice_col_reference: "Letter / reference",
+    notice_new: "Record a new notice",
+    notice_account: "Account concerned",
+    notice_account_none: "— not about one account —",
+    notice_submit: "Record notice",
+    notice_saved: "Notice recorded and written to the audit trail.",
+    nav_oversight: "Oversight",
+    oversight_title: "Oversight",
+    oversight_lead: "Read-only: access state, agreements, SPTJMs and every person's NDA acceptance. Nothing can be changed here.",
+    oversight_nda_count: "Accepted the current NDA",
+    oversight_signatures: "NDA acceptances",
+    oversight_not_current: "current version not accepted",
+    oversight_no_people: "No account has to accept the NDA yet.",
+    account_password_title: "Change password",
+    account_password_lead: "At least 12 characters, not a common password, not containing your username. Afterwards your sessions on other devices end; this browser stays signed in.",
+    account_password_current: "Current password",
+    account_password_new: "New password",
+    account_password_confirm: "Repeat the new password",
+    account_password_submit: "Change password",
+    account_password_changed: "Password changed. Your sessions on other devices have ended.",
     roles: [
         ("operator", "Operator"),
         ("institution_admin", "Institution admin"),
@@ -557,6 +725,189 @@ impl Texts {
         }
     }
 
+    /// The button that moves an agreement to status `code` (`active`, `suspended`,
+    /// `terminated`).
+    pub fn status_action<'a>(&self, code: &'a str) -> &'a str {
+        let id = std::ptr::eq(self, &ID);
+        match code {
+            "active" if id => "Aktifkan",
+            "active" => "Activate",
+            "suspended" if id => "Tangguhkan",
+            "suspended" => "Suspend",
+            "terminated" if id => "Akhiri",
+            "terminated" => "Terminate",
+            _ => code,
+        }
+    }
+
+    /// What the confirm step says before an agreement moves to status `code`.
+    pub fn status_confirm(&self, code: &str) -> &'static str {
+        let id = std::ptr::eq(self, &ID);
+        match code {
+            "active" if id => {
+                "Aktifkan PKS ini? Akses instansi berlaku bila tanggal berlaku dan SPTJM terpenuhi."
+            }
+            "active" => {
+                "Activate this agreement? The institution's access starts once its dates and the SPTJM are in order."
+            }
+            "suspended" if id => {
+                "Tangguhkan PKS ini? Akses instansi ke data kependudukan segera berhenti sampai diaktifkan kembali."
+            }
+            "suspended" => {
+                "Suspend this agreement? The institution's access to population data stops at once until it is reactivated."
+            }
+            "terminated" if id => {
+                "Akhiri PKS ini? Akses instansi berhenti dan tindakan ini final: tidak dapat dibatalkan."
+            }
+            "terminated" => {
+                "Terminate this agreement? The institution's access stops and this is final: it cannot be undone."
+            }
+            _ if id => "Lanjutkan?",
+            _ => "Continue?",
+        }
+    }
+
+    /// The label of a data element code of an agreement (`nik`, `no_kk`, ...); the code if
+    /// unknown. Same words as the home page's list.
+    pub fn element_label<'a>(&self, code: &'a str) -> &'a str {
+        // `elements` follows the home page's order: No KK first, then NIK.
+        let index = match code {
+            "no_kk" => 0,
+            "nik" => 1,
+            "nama_lengkap" => 2,
+            "jenis_kelamin" => 3,
+            "tempat_lahir" => 4,
+            "tanggal_lahir" => 5,
+            "status_perkawinan" => 6,
+            "jenis_pekerjaan" => 7,
+            "alamat" => 8,
+            _ => return code,
+        };
+        self.elements[index]
+    }
+
+    /// A refusal code in words, when the portal knows it (storage and server codes).
+    pub fn rejection(&self, code: &str) -> Option<&'static str> {
+        let id = std::ptr::eq(self, &ID);
+        let (ind, eng) = match code {
+            "AGREEMENT_NUMBER_INVALID" => (
+                "Nomor PKS wajib diisi (satu baris, maks. 300 karakter), dan nomor instansi harus berbeda dari nomor Disdukcapil.",
+                "Both agreement numbers are required (one line, at most 300 characters) and must differ.",
+            ),
+            "AGREEMENT_NUMBER_TAKEN" => (
+                "Nomor PKS ini sudah dipakai perjanjian lain.",
+                "This agreement number is already used by another agreement.",
+            ),
+            "PARTY_INVALID" => (
+                "Para pihak wajib diisi (satu baris, maks. 300 karakter).",
+                "Both parties are required (one line, at most 300 characters).",
+            ),
+            "AGREEMENT_DATES_INVALID" => (
+                "Tanggal tidak valid: isi semua tanggal (TTTT-BB-HH) dan tanggal mulai berlaku tidak boleh setelah tanggal berakhir.",
+                "Invalid dates: fill in every date (YYYY-MM-DD); the start may not be after the end.",
+            ),
+            "ELEMENTS_INVALID" => (
+                "Pilih sekurang-kurangnya satu elemen data.",
+                "Choose at least one data element.",
+            ),
+            "QUOTA_INVALID" => (
+                "Kuota harian harus bilangan bulat antara 1 dan 10.000.000.",
+                "The daily quota must be a whole number from 1 to 10,000,000.",
+            ),
+            "AGREEMENT_STATUS_INVALID" => {
+                ("Status PKS tidak dikenal.", "Unknown agreement status.")
+            }
+            "AGREEMENT_STATUS_TRANSITION" => (
+                "Perubahan status ini tidak diizinkan dari status PKS sekarang.",
+                "This status change is not allowed from the agreement's current status.",
+            ),
+            "AGREEMENT_TERMINATED" => (
+                "PKS sudah diakhiri dan tidak dapat diubah lagi.",
+                "The agreement is terminated and can no longer be changed.",
+            ),
+            "AGREEMENT_NOT_DRAFT" => (
+                "Hanya PKS berstatus draf yang dapat diubah; PKS yang sudah berlaku diubah melalui adendum atau status.",
+                "Only a draft agreement can be edited; a signed one changes by addendum or status.",
+            ),
+            "SPTJM_INVALID" => (
+                "SPTJM tidak lengkap: isi nama dan jabatan penanda tangan serta tanggal (TTTT-BB-HH).",
+                "Incomplete SPTJM: fill in the signer's name, position and date (YYYY-MM-DD).",
+            ),
+            "SPTJM_SIGNER_INVALID" => (
+                "Penanda tangan SPTJM harus penanggung jawab aktif instansi ini.",
+                "The SPTJM signer must be an active head of this institution.",
+            ),
+            "ADDENDUM_INVALID" => (
+                "Adendum tidak lengkap: isi nomor dan tanggal (TTTT-BB-HH).",
+                "Incomplete addendum: fill in its number and dates (YYYY-MM-DD).",
+            ),
+            "ADDENDUM_NUMBER_TAKEN" => (
+                "Nomor adendum ini sudah dipakai pada PKS ini.",
+                "This addendum number is already used in this agreement.",
+            ),
+            "ADDENDUM_NOT_LATER" => (
+                "Tanggal berakhir adendum harus setelah akhir masa berlaku PKS sekarang.",
+                "The addendum's end must be after the agreement's current end.",
+            ),
+            "INSTITUTION_UNKNOWN" => ("Instansi tidak ditemukan.", "Unknown institution."),
+            "CONFLICT" => (
+                "Data baru saja diubah oleh orang lain. Muat ulang halaman lalu coba lagi.",
+                "Someone else changed this just now. Reload the page and try again.",
+            ),
+            "ACCOUNT_DEACTIVATED" => ("Akun sudah nonaktif.", "The account is deactivated."),
+            "PASSWORD_CURRENT_WRONG" => (
+                "Kata sandi sekarang salah.",
+                "The current password is wrong.",
+            ),
+            "PASSWORD_MISMATCH" => (
+                "Kedua isian kata sandi baru tidak sama.",
+                "The two new passwords differ.",
+            ),
+            "PASSWORD_UNCHANGED" => (
+                "Kata sandi baru harus berbeda dari kata sandi sekarang.",
+                "The new password must differ from the current one.",
+            ),
+            "PASSWORD_TOO_SHORT" => (
+                "Kata sandi terlalu pendek: minimal 12 karakter.",
+                "The password is too short: at least 12 characters.",
+            ),
+            "PASSWORD_TOO_LONG" => (
+                "Kata sandi terlalu panjang: maksimal 128 karakter.",
+                "The password is too long: at most 128 characters.",
+            ),
+            "PASSWORD_COMMON" => (
+                "Kata sandi terlalu umum dan mudah ditebak. Pilih kata sandi lain.",
+                "The password is too common and easy to guess. Choose another.",
+            ),
+            "PASSWORD_CONTAINS_USERNAME" => (
+                "Kata sandi tidak boleh memuat nama pengguna atau nama aplikasi (SIGAP).",
+                "The password may not contain your username or the application's name (SIGAP).",
+            ),
+            "PASSWORD_NOT_ALLOWED" => (
+                "Akun ini tidak memakai kata sandi.",
+                "This account does not use a password.",
+            ),
+            "NOTICE_INVALID" => (
+                "Pemberitahuan belum lengkap: isi perubahan (maks. 1.000 karakter) dan pengirim (satu baris, maks. 300 karakter); nomor surat paling banyak satu baris.",
+                "Incomplete notice: fill in what changed (at most 1,000 characters) and the sender (one line, at most 300 characters); the reference is one line at most.",
+            ),
+            "NOTICE_DATE_INVALID" => (
+                "Tanggal pemberitahuan tidak valid: isi tanggal (TTTT-BB-HH) yang tidak melewati hari ini.",
+                "Invalid notice date: give a day (YYYY-MM-DD) no later than today.",
+            ),
+            "ACCOUNT_NOT_IN_INSTITUTION" => (
+                "Akun tersebut bukan akun instansi ini.",
+                "That account does not belong to this institution.",
+            ),
+            "USER_ID_STATUS_TRANSITION" => (
+                "Perubahan status ID pengguna ini tidak diizinkan.",
+                "This user-ID status change is not allowed.",
+            ),
+            _ => return None,
+        };
+        Some(if id { ind } else { eng })
+    }
+
     /// The message a page shows for a server function's error.
     pub fn error_message(&self, error: &crate::AppError) -> String {
         use crate::AppError;
@@ -569,7 +920,10 @@ impl Texts {
             AppError::SecondFactorRequired => self.err_second_factor.to_string(),
             AppError::Forbidden | AppError::NotFound => self.err_forbidden.to_string(),
             AppError::Request(_) => self.err_request.to_string(),
-            AppError::Rejected { code } => format!("{} {code}", self.err_rejected),
+            AppError::Rejected { code } => match self.rejection(code) {
+                Some(words) => format!("{words} ({code})"),
+                None => format!("{} {code}", self.err_rejected),
+            },
             AppError::Internal { reference } => format!("{} {reference}", self.error_body),
         }
     }
@@ -692,5 +1046,22 @@ mod tests {
         );
         assert_eq!(ID.access_reason("X"), "X");
         assert_eq!(ID.status_label("requested"), "Diajukan");
+        let e = crate::AppError::Rejected {
+            code: "ADDENDUM_NOT_LATER".into(),
+        };
+        assert!(ID.error_message(&e).starts_with("Tanggal berakhir adendum"));
+        assert!(ID.error_message(&e).ends_with("(ADDENDUM_NOT_LATER)"));
+        assert!(EN.error_message(&e).starts_with("The addendum's end"));
+        let unknown = crate::AppError::Rejected {
+            code: "SOMETHING_NEW".into(),
+        };
+        assert_eq!(
+            ID.error_message(&unknown),
+            "Permintaan ditolak: SOMETHING_NEW"
+        );
+        assert_eq!(ID.element_label("nik"), "NIK");
+        assert_eq!(ID.element_label("no_kk"), "No KK");
+        assert_eq!(EN.element_label("alamat"), "Address");
+        assert_eq!(ID.status_action("suspended"), "Tangguhkan");
     }
 }

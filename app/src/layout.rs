@@ -150,6 +150,9 @@ pub fn Shell(children: Children) -> impl IntoView {
                     <Show when=move || authenticated_account(|a| a.disdukcapil_admin)>
                         <A href="/disdukcapil">{move || texts().nav_disdukcapil}</A>
                     </Show>
+                    <Show when=move || authenticated_account(|a| a.oversight)>
+                        <A href="/pengawasan">{move || texts().nav_oversight}</A>
+                    </Show>
                 </Suspense>
             </nav>
         </header>

@@ -3,7 +3,9 @@
 
 use crate::{
     auth::{
-        AuthFailure, SessionUser, passkey, recovery,
+        AuthFailure, SessionUser, passkey,
+        password_change::{self, PasswordChangeError},
+        recovery,
         session::{self, client_info},
         sign_in_session,
     },
@@ -13,17 +15,21 @@ use crate::{
 use app::{
     AppError,
     backend::{
-        AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementSummary, Backend,
-        BoxFuture, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
-        LocalUserIdPeriod, NdaView, PasskeySummary, SessionAccount, SessionInfo, SessionState,
-        ShellInfo, SystemStatus, UserIdSummary,
+        AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementForm, AgreementSummary,
+        Backend, BoxFuture, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
+        LocalUserIdPeriod, NdaView, OversightView, PasskeySummary, SessionAccount, SessionInfo,
+        SessionState, ShellInfo, StaffNoticeForm, SystemStatus, UserIdSummary,
     },
 };
 use domain::{
     access::{Permission, Role},
-    agreement::AccessState,
+    agreement::{AccessState, AgreementStatus, PksElement},
 };
 use http::request::Parts;
+
+mod agreements;
+mod notices;
+mod oversight;
 
 /// The portal backend, built from the shared state.
 pub struct PortalBackend {
@@ -73,6 +79,19 @@ fn agreement_summary(a: &Agreement) -> AgreementSummary {
         sptjm_signer: a.sptjm.as_ref().map(|s| s.signer_name.clone()),
         sptjm_position: a.sptjm.as_ref().map(|s| s.signer_position.clone()),
         sptjm_signed_on: a.sptjm.as_ref().map(|s| s.signed_on.to_string()),
+        institution_party: a.institution_party.clone(),
+        dukcapil_party: a.dukcapil_party.clone(),
+        allowed_elements: a
+            .allowed_elements
+            .iter()
+            .map(|e| e.as_str().to_string())
+            .collect(),
+        daily_quota: a.daily_quota,
+        next_statuses: AgreementStatus::ALL
+            .into_iter()
+            .filter(|s| a.status.may_become(*s))
+            .map(|s| s.as_str().to_string())
+            .collect(),
     }
 }
 
@@ -138,6 +157,10 @@ fn storage_error(context: &str, e: StorageError) -> AppError {
         }
         StorageError::Rejected { code, .. } => AppError::Rejected { code: code.into() },
         StorageError::NotFound => AppError::NotFound,
+        // Changed meanwhile (another replica): refused, not overwritten; the page reloads.
+        StorageError::Conflict => AppError::Rejected {
+            code: "CONFLICT".into(),
+        },
         other => internal(context, &other),
     }
 }
@@ -160,6 +183,25 @@ fn actor(user: &SessionUser, parts: &Parts) -> Actor {
 }
 
 impl PortalBackend {
+    /// The header's view of an account: who, and which pages the role may open (decided by
+    /// `domain::access`).
+    async fn session_account(&self, u: &SessionUser) -> Result<SessionAccount, AppError> {
+        let role = u.user.role;
+        let institution_admin = role.allows(Permission::ManageOperators);
+        let disdukcapil_admin = role.allows(Permission::ManageAgreements);
+        Ok(SessionAccount {
+            username: u.user.username.clone(),
+            display_name: u.user.display_name.clone(),
+            role: role.as_str().to_string(),
+            institution_name: self.institution_name(u.user.institution_id).await?,
+            institution_admin,
+            disdukcapil_admin,
+            oversight: role.allows(Permission::ViewSignatures)
+                && !institution_admin
+                && !disdukcapil_admin,
+        })
+    }
+
     async fn institution_name(&self, id: Option<i64>) -> Result<Option<String>, AppError> {
         let Some(id) = id else { return Ok(None) };
         Ok(self
@@ -196,14 +238,7 @@ impl PortalBackend {
                 .satisfied();
         Ok(SessionInfo {
             state,
-            account: Some(SessionAccount {
-                username: u.user.username.clone(),
-                display_name: u.user.display_name.clone(),
-                role: u.user.role.as_str().to_string(),
-                institution_name: self.institution_name(u.user.institution_id).await?,
-                institution_admin: u.user.role.allows(Permission::ManageOperators),
-                disdukcapil_admin: u.user.role.allows(Permission::ManageAgreements),
-            }),
+            account: Some(self.session_account(u).await?),
             nda_pending,
         })
     }
@@ -229,14 +264,7 @@ impl PortalBackend {
             .await
             .map_err(|e| internal("account", &e))?;
         Ok(AccountView {
-            account: SessionAccount {
-                username: u.user.username.clone(),
-                display_name: u.user.display_name.clone(),
-                role: u.user.role.as_str().to_string(),
-                institution_name: self.institution_name(u.user.institution_id).await?,
-                institution_admin: u.user.role.allows(Permission::ManageOperators),
-                disdukcapil_admin: u.user.role.allows(Permission::ManageAgreements),
-            },
+            account: self.session_account(u).await?,
             passkeys,
             recovery_codes_remaining,
             manages_passkeys: u.user.role.allows(Permission::ManageOwnPasskeys),
@@ -276,6 +304,19 @@ impl PortalBackend {
                 .accepted_at
                 .filter(|_| status.accepted_version == Some(nda.version)),
         })
+    }
+
+    /// An institution's agreements as the pages show them.
+    async fn agreements_of(&self, institution_id: i64) -> Result<Vec<AgreementSummary>, AppError> {
+        Ok(self
+            .state
+            .storage
+            .list_agreements(institution_id)
+            .await
+            .map_err(|e| internal("agreements", &e))?
+            .iter()
+            .map(agreement_summary)
+            .collect())
     }
 
     /// The institution's access state today (WIB).
@@ -326,25 +367,32 @@ impl PortalBackend {
             .iter()
             .map(|a| (a.id, a.username.clone()))
             .collect();
-        let local_user_ids = storage
+        let history = storage
             .local_user_id_history(institution_id)
             .await
-            .map_err(err)?
-            .into_iter()
+            .map_err(err)?;
+        let local_user_ids = history
+            .iter()
             .map(|h| LocalUserIdPeriod {
                 username: names.get(&h.account_id).cloned().unwrap_or_default(),
-                local_user_id: h.local_user_id,
+                local_user_id: h.local_user_id.clone(),
                 assigned_at_ms: h.assigned_at,
                 ended_at_ms: h.ended_at,
             })
             .collect();
-        let agreements = storage
-            .list_agreements(institution_id)
-            .await
-            .map_err(err)?
-            .iter()
-            .map(agreement_summary)
-            .collect();
+        let notices = if u.user.role.allows(Permission::ManageLocalUserIds) {
+            notices::notice_summaries(
+                storage
+                    .list_staff_change_notices(institution_id)
+                    .await
+                    .map_err(err)?,
+                &accounts,
+                &history,
+            )
+        } else {
+            Vec::new()
+        };
+        let agreements = self.agreements_of(institution_id).await?;
         let current_nda_version = storage
             .current_nda(institution_id)
             .await
@@ -360,6 +408,7 @@ impl PortalBackend {
             accounts: rows,
             local_user_ids,
             agreements,
+            notices,
         })
     }
 
@@ -377,13 +426,7 @@ impl PortalBackend {
             .into_iter()
             .find(|i| i.id == institution_id)
             .ok_or(AppError::NotFound)?;
-        let agreements = storage
-            .list_agreements(institution_id)
-            .await
-            .map_err(err)?
-            .iter()
-            .map(agreement_summary)
-            .collect();
+        let agreements = self.agreements_of(institution_id).await?;
         let user_ids = storage
             .list_dukcapil_user_ids(institution_id)
             .await
@@ -400,6 +443,10 @@ impl PortalBackend {
             },
             agreements,
             user_ids,
+            all_elements: PksElement::ALL
+                .into_iter()
+                .map(|e| e.as_str().to_string())
+                .collect(),
         })
     }
 
@@ -557,6 +604,39 @@ impl Backend for PortalBackend {
         })
     }
 
+    fn change_password(
+        &self,
+        parts: Parts,
+        current_password: String,
+        new_password: String,
+        confirm_password: String,
+    ) -> BoxFuture<'_, Result<Result<(), AppError>, AppError>> {
+        Box::pin(async move {
+            let user = authenticated(&parts)?;
+            let session = session_of(&parts, "change_password")?;
+            match password_change::change_password(
+                &self.state.auth,
+                &session,
+                user,
+                &current_password,
+                &new_password,
+                &confirm_password,
+                &client_info(&parts),
+            )
+            .await
+            {
+                Ok(_) => Ok(Ok(())),
+                Err(PasswordChangeError::Failure(f)) => Err(auth_error("change_password", f)),
+                Err(PasswordChangeError::Throttled { retry_after_secs }) => {
+                    Ok(Err(AppError::TooManyAttempts { retry_after_secs }))
+                }
+                Err(refused) => Ok(Err(AppError::Rejected {
+                    code: refused.code().to_string(),
+                })),
+            }
+        })
+    }
+
     fn generate_recovery_codes(
         &self,
         parts: Parts,
@@ -612,6 +692,18 @@ impl Backend for PortalBackend {
                 .map_err(|e| internal("deactivate_account", &e))?;
             self.institution_admin_view(user).await
         })
+    }
+
+    fn record_staff_change_notice(
+        &self,
+        parts: Parts,
+        form: StaffNoticeForm,
+    ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>> {
+        Box::pin(async move { self.record_notice(&parts, &form).await })
+    }
+
+    fn oversight(&self, parts: Parts) -> BoxFuture<'_, Result<OversightView, AppError>> {
+        Box::pin(async move { self.oversight_view(&parts).await })
     }
 
     fn disdukcapil_institutions(
@@ -693,6 +785,79 @@ impl Backend for PortalBackend {
                 .await
                 .map_err(|e| storage_error("revoke_user_id", e))?;
             self.disdukcapil_view(institution_id).await
+        })
+    }
+
+    fn create_agreement(
+        &self,
+        parts: Parts,
+        institution_id: i64,
+        form: AgreementForm,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            self.create_agreement_for(&parts, institution_id, &form)
+                .await
+        })
+    }
+
+    fn update_agreement(
+        &self,
+        parts: Parts,
+        agreement_id: i64,
+        form: AgreementForm,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            self.update_agreement_fields(&parts, agreement_id, &form)
+                .await
+        })
+    }
+
+    fn add_addendum(
+        &self,
+        parts: Parts,
+        agreement_id: i64,
+        number: String,
+        signed_on: String,
+        valid_to: String,
+        note: String,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            self.add_agreement_addendum(
+                &parts,
+                agreement_id,
+                (&number, &signed_on, &valid_to, &note),
+            )
+            .await
+        })
+    }
+
+    fn set_agreement_status(
+        &self,
+        parts: Parts,
+        agreement_id: i64,
+        status: String,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            self.change_agreement_status(&parts, agreement_id, &status)
+                .await
+        })
+    }
+
+    fn record_sptjm(
+        &self,
+        parts: Parts,
+        agreement_id: i64,
+        signer_name: String,
+        signer_position: String,
+        signed_on: String,
+    ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>> {
+        Box::pin(async move {
+            self.record_agreement_sptjm(
+                &parts,
+                agreement_id,
+                (&signer_name, &signer_position, &signed_on),
+            )
+            .await
         })
     }
 }

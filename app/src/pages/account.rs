@@ -1,5 +1,6 @@
 //! Akun: who am I (name, role, institution), my passkeys (add, remove), new recovery codes
-//! (shown once), sign out and sign out everywhere.
+//! (shown once), password change (other sessions end, this one continues), sign out and sign
+//! out everywhere.
 
 use crate::AppError;
 use crate::backend::AccountView;
@@ -33,6 +34,20 @@ pub async fn generate_recovery_codes() -> Result<Vec<String>, AppError> {
         .await
 }
 
+/// Changes the caller's password. A refusal (wrong current password, policy, throttled) is
+/// the inner `Err` of an HTTP 200 answer, like sign-in.
+#[leptos::server(prefix = "/api/sf", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<Result<(), AppError>, AppError> {
+    let parts = crate::backend::request_parts()?;
+    crate::backend::backend()?
+        .change_password(parts, current_password, new_password, confirm_password)
+        .await
+}
+
 /// Ends every session of the caller's account.
 #[leptos::server(prefix = "/api/sf", endpoint = "sign_out_everywhere")]
 pub async fn sign_out_everywhere() -> Result<(), AppError> {
@@ -50,6 +65,7 @@ pub fn AccountPage() -> impl IntoView {
     let codes = ServerAction::<GenerateRecoveryCodes>::new();
     let sign_out = ServerAction::<SignOut>::new();
     let everywhere = ServerAction::<SignOutEverywhere>::new();
+    let password = ServerAction::<ChangePassword>::new();
     let account = Resource::new(
         move || (remove.version().get(), codes.version().get()),
         |_| get_account(),
@@ -178,6 +194,73 @@ pub fn AccountPage() -> impl IntoView {
                                     .map(|c| view! { <li><code>{c}</code></li> })
                                     .collect_view()}
                             </ol>
+                        }
+                    })
+            }}
+        </section>
+        <section class="card">
+            <h2>{move || texts().account_password_title}</h2>
+            <p class="muted">{move || texts().account_password_lead}</p>
+            <ActionForm action=password>
+                <label class="form-field">
+                    <span>{move || texts().account_password_current}</span>
+                    <input
+                        type="password"
+                        name="current_password"
+                        autocomplete="current-password"
+                        required
+                        data-testid="password-current"
+                    />
+                </label>
+                <label class="form-field">
+                    <span>{move || texts().account_password_new}</span>
+                    <input
+                        type="password"
+                        name="new_password"
+                        autocomplete="new-password"
+                        required
+                        data-testid="password-new"
+                    />
+                </label>
+                <label class="form-field">
+                    <span>{move || texts().account_password_confirm}</span>
+                    <input
+                        type="password"
+                        name="confirm_password"
+                        autocomplete="new-password"
+                        required
+                        data-testid="password-confirm"
+                    />
+                </label>
+                <button
+                    type="submit"
+                    class="button-primary"
+                    data-testid="password-submit"
+                    disabled=move || password.pending().get()
+                >
+                    {move || texts().account_password_submit}
+                </button>
+            </ActionForm>
+            {move || {
+                password
+                    .value()
+                    .get()
+                    .map(|r| match r.and_then(|inner| inner) {
+                        Ok(()) => {
+                            view! {
+                                <p role="status" class="form-ok" data-testid="password-changed">
+                                    {move || texts().account_password_changed}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Err(e) => {
+                            view! {
+                                <p class="form-error" role="alert" data-testid="password-error">
+                                    {move || texts().error_message(&e)}
+                                </p>
+                            }
+                                .into_any()
                         }
                     })
             }}

@@ -1,6 +1,8 @@
 //! Administration pages: the institution admin's `/admin` (accounts, who has signed which NDA,
-//! deactivation, local user ID history, agreement state and SPTJM) and the Disdukcapil admin's
-//! `/disdukcapil` (institutions, agreements, user-ID applications).
+//! deactivation, local user ID history, staff-change notices from `pages::notices`, agreement
+//! state and SPTJM) and the Disdukcapil admin's
+//! `/disdukcapil` (institutions, agreements with their editor from `pages::agreements`,
+//! user-ID applications).
 //!
 //! The server functions check authorisation themselves (`domain::access`, deny by default; one
 //! institution never sees another's data); the navigation only hides the links.
@@ -11,6 +13,8 @@ use crate::backend::{
     InstitutionSummary,
 };
 use crate::i18n::use_lang;
+use crate::pages::agreements::{AgreementActions, AgreementEditor, AgreementOutcome, NewAgreement};
+use crate::pages::notices::{RecordStaffChangeNotice, StaffNotices};
 use crate::session::RequireNda;
 use leptos::prelude::*;
 
@@ -98,7 +102,7 @@ pub fn wib_time(ms: i64) -> String {
 
 /// The access state: "Aktif sampai ..." or the reason in words with its code.
 #[component]
-fn AccessBadge(access: AccessSummary) -> impl IntoView {
+pub(crate) fn AccessBadge(access: AccessSummary) -> impl IntoView {
     let lang = use_lang();
     let texts = move || lang.get().texts();
     let active = access.active;
@@ -126,9 +130,14 @@ fn AccessBadge(access: AccessSummary) -> impl IntoView {
     }
 }
 
-/// Agreements with numbers, validity (addenda included) and SPTJM.
+/// Agreements with numbers, validity (addenda included), quota and SPTJM. With `manage`, each
+/// row gets a "Kelola" button that selects it (the Disdukcapil admin's editor); without, the
+/// table is read-only.
 #[component]
-fn Agreements(agreements: Vec<AgreementSummary>) -> impl IntoView {
+pub(crate) fn Agreements(
+    agreements: Vec<AgreementSummary>,
+    #[prop(optional)] manage: Option<RwSignal<Option<i64>>>,
+) -> impl IntoView {
     let lang = use_lang();
     let texts = move || lang.get().texts();
     if agreements.is_empty() {
@@ -142,7 +151,9 @@ fn Agreements(agreements: Vec<AgreementSummary>) -> impl IntoView {
                     <th>{move || texts().agreement_status}</th>
                     <th>{move || texts().agreement_validity}</th>
                     <th>{move || texts().agreement_addenda}</th>
+                    <th>{move || texts().ag_daily_quota}</th>
                     <th>{move || texts().agreement_sptjm}</th>
+                    {manage.map(|_| view! { <th></th> })}
                 </tr>
             </thead>
             <tbody>
@@ -167,14 +178,19 @@ fn Agreements(agreements: Vec<AgreementSummary>) -> impl IntoView {
                             }
                             _ => None,
                         };
+                        let id = a.id;
+                        let quota = a.daily_quota;
                         view! {
-                            <tr data-testid="agreement-row">
+                            <tr data-testid="agreement-row" data-number=a.institution_number.clone()>
                                 <td>{a.institution_number.clone()} " / " {a.dukcapil_number.clone()}</td>
-                                <td>{move || texts().status_label(&status).to_string()}</td>
+                                <td data-testid="agreement-status" data-status=a.status.clone()>
+                                    {move || texts().status_label(&status).to_string()}
+                                </td>
                                 <td>
                                     {a.valid_from.clone()} " – " {a.effective_valid_to.clone()}
                                 </td>
-                                <td>{addenda}</td>
+                                <td data-testid="agreement-addenda">{addenda}</td>
+                                <td>{quota}</td>
                                 <td data-testid="agreement-sptjm">
                                     {match sptjm {
                                         Some(s) => s.into_any(),
@@ -184,6 +200,21 @@ fn Agreements(agreements: Vec<AgreementSummary>) -> impl IntoView {
                                         }
                                     }}
                                 </td>
+                                {manage
+                                    .map(|selected| {
+                                        view! {
+                                            <td>
+                                                <button
+                                                    type="button"
+                                                    class="button-secondary"
+                                                    data-testid="agreement-manage"
+                                                    on:click=move |_| selected.set(Some(id))
+                                                >
+                                                    {move || texts().ag_manage}
+                                                </button>
+                                            </td>
+                                        }
+                                    })}
                             </tr>
                         }
                     })
@@ -209,9 +240,10 @@ fn InstitutionAdmin() -> impl IntoView {
     let lang = use_lang();
     let texts = move || lang.get().texts();
     let deactivate = ServerAction::<DeactivateAccount>::new();
+    let notice = ServerAction::<RecordStaffChangeNotice>::new();
     let confirm = RwSignal::new(None::<(i64, String)>);
     let view_data = Resource::new(
-        move || deactivate.version().get(),
+        move || (deactivate.version().get(), notice.version().get()),
         |_| get_institution_admin(),
     );
     Effect::new(move |_| {
@@ -230,6 +262,8 @@ fn InstitutionAdmin() -> impl IntoView {
                         .map(|r| match r {
                             Ok(v) => {
                                 let nda_current = v.current_nda_version;
+                                let accounts = v.accounts.clone();
+                                let notices = v.notices.clone();
                                 view! {
                                     <dl class="facts">
                                         <dt>{move || texts().account_institution}</dt>
@@ -349,6 +383,7 @@ fn InstitutionAdmin() -> impl IntoView {
                                                 .collect_view()}
                                         </tbody>
                                     </table></div>
+                                    <StaffNotices notices=notices accounts=accounts action=notice />
                                     <h2>{move || texts().admin_agreements}</h2>
                                     <Agreements agreements=v.agreements.clone() />
                                 }
@@ -522,8 +557,16 @@ fn DisdukcapilInstitution(institution_id: i64) -> impl IntoView {
     let texts = move || lang.get().texts();
     let activate = ServerAction::<ActivateUserId>::new();
     let revoke = ServerAction::<RevokeUserId>::new();
+    let agreement_actions = AgreementActions::new();
+    let selected_agreement = RwSignal::new(None::<i64>);
     let detail = Resource::new(
-        move || (activate.version().get(), revoke.version().get()),
+        move || {
+            (
+                activate.version().get(),
+                revoke.version().get(),
+                agreement_actions.version(),
+            )
+        },
         move |_| get_disdukcapil_institution(institution_id),
     );
     let action_error = move || {
@@ -549,7 +592,37 @@ fn DisdukcapilInstitution(institution_id: i64) -> impl IntoView {
                                         <AccessBadge access=v.institution.access.clone() />
                                     </p>
                                     <h3>{move || texts().admin_agreements}</h3>
-                                    <Agreements agreements=v.agreements.clone() />
+                                    <Agreements
+                                        agreements=v.agreements.clone()
+                                        manage=selected_agreement
+                                    />
+                                    {
+                                        let agreements = v.agreements.clone();
+                                        let all_elements = v.all_elements.clone();
+                                        move || {
+                                            selected_agreement
+                                                .get()
+                                                .and_then(|id| {
+                                                    agreements.iter().find(|a| a.id == id).cloned()
+                                                })
+                                                .map(|a| {
+                                                    view! {
+                                                        <AgreementEditor
+                                                            agreement=a
+                                                            all_elements=all_elements.clone()
+                                                            selected=selected_agreement
+                                                            actions=agreement_actions
+                                                        />
+                                                    }
+                                                })
+                                        }
+                                    }
+                                    <NewAgreement
+                                        institution_id=institution_id
+                                        all_elements=v.all_elements.clone()
+                                        actions=agreement_actions
+                                    />
+                                    <AgreementOutcome actions=agreement_actions />
                                     <h3>{move || texts().dk_user_ids}</h3>
                                     <Show when=move || empty>
                                         <p>{move || texts().dk_no_user_ids}</p>

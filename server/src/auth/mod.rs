@@ -15,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod passkey;
 pub mod password;
+pub mod password_change;
 pub mod recovery;
 pub mod session;
 pub mod sign_in;

@@ -403,6 +403,31 @@ pub(crate) async fn add_second_factor(
     account: &Account,
     method: &str,
 ) -> Result<SessionUser, AuthFailure> {
+    rewrite(auth, session, account, |a| {
+        a.second_factor = true;
+        a.methods.push(method.to_string());
+    })
+    .await
+}
+
+/// Keeps this session signed in after its own account's epoch moved on (a password change
+/// ended every session): the new epoch under a new session id, the rest of its state
+/// (second factor, methods, timeouts) unchanged.
+pub(crate) async fn renew(
+    auth: &Auth,
+    session: &Session,
+    account: &Account,
+) -> Result<SessionUser, AuthFailure> {
+    rewrite(auth, session, account, |a| a.epoch = account.session_epoch).await
+}
+
+/// Changes this signed-in session's authentication state and moves it to a new session id.
+async fn rewrite(
+    auth: &Auth,
+    session: &Session,
+    account: &Account,
+    change: impl FnOnce(&mut SessionAuth),
+) -> Result<SessionUser, AuthFailure> {
     let mut a: SessionAuth = session
         .get(AUTH_KEY)
         .await
@@ -411,8 +436,7 @@ pub(crate) async fn add_second_factor(
     if a.account_id != account.id {
         return Err(AuthFailure::AuthRequired);
     }
-    a.second_factor = true;
-    a.methods.push(method.to_string());
+    change(&mut a);
     a.last_seen_ms = auth.clock().now_ms();
     session.cycle_id().await.map_err(session_err)?;
     session.insert(AUTH_KEY, &a).await.map_err(session_err)?;

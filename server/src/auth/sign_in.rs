@@ -68,6 +68,59 @@ pub(crate) fn retry_after_secs(until_ms: i64, now_ms: i64) -> u64 {
         .max(1)
 }
 
+/// Whether the sign-in throttle holds an attempt back (the client address first, then the
+/// username as typed): until when, and why (`throttled_ip`, `throttled_account`). Also used
+/// by every other check of a password (`auth::password_change`): guessing there is guessing
+/// here.
+pub(crate) async fn throttled(
+    auth: &Auth,
+    user_key: &str,
+    ip_key: Option<&str>,
+    now: i64,
+) -> Result<Option<(i64, &'static str)>, AuthError> {
+    let settings = auth.settings();
+    if let Some(ip) = ip_key
+        && let Some(until) =
+            blocked_until(auth, scope::CLIENT_IP, ip, &settings.ip_limit, now).await?
+    {
+        return Ok(Some((until, "throttled_ip")));
+    }
+    Ok(blocked_until(
+        auth,
+        scope::SIGN_IN_USER,
+        user_key,
+        &settings.account_limit,
+        now,
+    )
+    .await?
+    .map(|until| (until, "throttled_account")))
+}
+
+/// Counts a wrong password against the username (as typed) and the client address.
+pub(crate) async fn count_failure(
+    auth: &Auth,
+    user_key: &str,
+    ip_key: Option<&str>,
+    now: i64,
+) -> Result<(), AuthError> {
+    let settings = auth.settings();
+    let storage = auth.storage();
+    storage
+        .throttle_fail(
+            scope::SIGN_IN_USER,
+            user_key,
+            now,
+            settings.account_limit.window_ms(),
+        )
+        .await?;
+    if let Some(ip) = ip_key {
+        storage
+            .throttle_fail(scope::CLIENT_IP, ip, now, settings.ip_limit.window_ms())
+            .await?;
+    }
+    Ok(())
+}
+
 /// Checks a username and password. On success returns the (active) account; the caller
 /// starts the session (`session::establish`). Every attempt is audited as `auth.sign_in`.
 pub async fn sign_in(
@@ -80,28 +133,9 @@ pub async fn sign_in(
     let typed: String = username.trim().chars().take(USERNAME_MAX).collect();
     let user_key = username_key(&typed);
     let ip_key = client.ip.map(|ip| ip.to_string());
-    let settings = auth.settings();
 
     // 1. Throttling, before any password work. Refused attempts are not counted.
-    let mut blocked: Option<(i64, &str)> = None;
-    if let Some(ip) = &ip_key
-        && let Some(until) =
-            blocked_until(auth, scope::CLIENT_IP, ip, &settings.ip_limit, now).await?
-    {
-        blocked = Some((until, "throttled_ip"));
-    }
-    if blocked.is_none()
-        && let Some(until) = blocked_until(
-            auth,
-            scope::SIGN_IN_USER,
-            &user_key,
-            &settings.account_limit,
-            now,
-        )
-        .await?
-    {
-        blocked = Some((until, "throttled_account"));
-    }
+    let blocked = throttled(auth, &user_key, ip_key.as_deref(), now).await?;
     if let Some((until, reason)) = blocked {
         auth.audit(
             "auth.sign_in",
@@ -172,22 +206,7 @@ pub async fn sign_in(
             Ok(account)
         }
         Err(reason) => {
-            let storage = auth.storage();
-            storage
-                .throttle_fail(
-                    scope::SIGN_IN_USER,
-                    &user_key,
-                    now,
-                    settings.account_limit.window_ms(),
-                )
-                .await
-                .map_err(AuthError::from)?;
-            if let Some(ip) = &ip_key {
-                storage
-                    .throttle_fail(scope::CLIENT_IP, ip, now, settings.ip_limit.window_ms())
-                    .await
-                    .map_err(AuthError::from)?;
-            }
+            count_failure(auth, &user_key, ip_key.as_deref(), now).await?;
             // A correct password on an account that may not sign in is "refused".
             let audit_outcome = if reason == "inactive" {
                 AuditOutcome::Refused

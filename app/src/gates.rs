@@ -34,6 +34,10 @@ pub const PAGE_GATES: &[(&str, PageGate)] = &[
         "/disdukcapil",
         PageGate::AnyOf(&[Permission::ManageAgreements]),
     ),
+    (
+        "/pengawasan",
+        PageGate::AnyOf(&[Permission::ViewSignatures]),
+    ),
 ];
 
 /// The gate of a page path, if it is a page.

@@ -44,7 +44,7 @@ pub enum Mode {
     Lookup,
     /// CALL_VERIFY_BY_ELEMEN: claimed elements in, a verdict per element out.
     Verify {
-        claimed: ClaimedElements,
+        claimed: Box<ClaimedElements>,
         /// 0..=100; `None`: the configured default.
         threshold: Option<u8>,
     },

@@ -195,6 +195,51 @@ fn sample(
             "disdukcapil_institution" => vec![("institution_id", "999999")],
             "activate_user_id" => vec![("id", "999999"), ("dukcapil_user_id", "UJI999")],
             "revoke_user_id" => vec![("id", "999999"), ("reason", "Uji akses")],
+            "create_agreement" | "update_agreement" => {
+                let mut v = if name == "create_agreement" {
+                    vec![("institution_id", "999999")]
+                } else {
+                    vec![("agreement_id", "999999")]
+                };
+                v.extend([
+                    ("form[institution_number]", "100/PKS/2026"),
+                    ("form[dukcapil_number]", "470/12/2026"),
+                    ("form[institution_party]", "Kepala Dinas Uji"),
+                    ("form[dukcapil_party]", "Kepala Disdukcapil"),
+                    ("form[signed_on]", "2026-01-05"),
+                    ("form[valid_from]", "2026-01-10"),
+                    ("form[valid_to]", "2028-01-09"),
+                    ("form[allowed_elements]", "nik,no_kk"),
+                    ("form[daily_quota]", "1000"),
+                ]);
+                v
+            }
+            "add_addendum" => vec![
+                ("agreement_id", "999999"),
+                ("number", "ADD-9/2026"),
+                ("signed_on", "2026-02-01"),
+                ("valid_to", "2030-12-31"),
+                ("note", ""),
+            ],
+            "set_agreement_status" => vec![("agreement_id", "999999"), ("status", "suspended")],
+            "record_sptjm" => vec![
+                ("agreement_id", "999999"),
+                ("signer_name", "Kepala Uji"),
+                ("signer_position", "Kepala Dinas"),
+                ("signed_on", "2026-01-06"),
+            ],
+            "record_staff_change_notice" => vec![
+                ("form[account_id]", "999999"),
+                ("form[what_changed]", "Petugas pindah tugas"),
+                ("form[notified_by]", "Admin Uji"),
+                ("form[reference]", ""),
+                ("form[notified_on]", "2026-01-05"),
+            ],
+            "change_password" => vec![
+                ("current_password", "kata-sandi-salah-1"),
+                ("new_password", "Kata-Sandi-Baru-Uji-2026"),
+                ("confirm_password", "Kata-Sandi-Baru-Uji-2026"),
+            ],
             _ => vec![],
         };
         return (m, path.to_string(), None, args);

@@ -524,7 +524,7 @@ macro_rules! impl_account_store {
             ) -> Result<$crate::storage::Account, $crate::storage::StorageError> {
                 use $crate::storage::{StorageError, accounts as q};
                 q::validate_new_account(new)?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let taken: i64 = sqlx::query_scalar(q::USERNAME_EXISTS)
                     .bind(&new.username)
                     .fetch_one(&mut *tx)
@@ -687,7 +687,7 @@ macro_rules! impl_account_store {
                 now_ms: i64,
             ) -> Result<$crate::storage::Account, $crate::storage::StorageError> {
                 use $crate::storage::{StorageError, accounts as q};
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let row: Option<q::AccountRow> = sqlx::query_as(q::DEACTIVATE_ACCOUNT)
                     .bind(id)
                     .bind(now_ms)
@@ -739,7 +739,7 @@ macro_rules! impl_account_store {
                 if current.role == role {
                     return Ok(current);
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let row: Option<q::AccountRow> = sqlx::query_as(q::SET_ROLE)
                     .bind(id)
                     .bind(role.as_str())
@@ -787,7 +787,7 @@ macro_rules! impl_account_store {
                         "this account belongs to no institution",
                     ));
                 };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 if let Some(local) = local_user_id {
                     let holders: i64 = sqlx::query_scalar(q::LOCAL_USER_ID_HOLDERS)
                         .bind(inst)
@@ -857,7 +857,7 @@ macro_rules! impl_account_store {
                     display_name,
                     domain::identity::NAME_MAX,
                 )?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let row: Option<q::AccountRow> = sqlx::query_as(q::SET_DISPLAY_NAME)
                     .bind(id)
                     .bind(display_name)
@@ -906,7 +906,7 @@ macro_rules! impl_account_store {
             ) -> Result<$crate::storage::StaffChangeNotice, $crate::storage::StorageError> {
                 use $crate::storage::{StorageError, accounts as q};
                 q::validate_notice(new)?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let found: i64 = sqlx::query_scalar(q::INSTITUTION_EXISTS)
                     .bind(new.institution_id)
                     .fetch_one(&mut *tx)

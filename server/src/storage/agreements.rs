@@ -571,7 +571,7 @@ macro_rules! impl_agreement_store {
                         "a new agreement is draft or active",
                     ));
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let found: i64 = sqlx::query_scalar($crate::storage::accounts::INSTITUTION_EXISTS)
                     .bind(new.institution_id)
                     .fetch_one(&mut *tx)
@@ -664,7 +664,7 @@ macro_rules! impl_agreement_store {
                 now_ms: i64,
             ) -> Result<$crate::storage::Agreement, $crate::storage::StorageError> {
                 use $crate::storage::{StorageError, agreements as q};
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let current = $crate::storage::agreements::load_agreement!(&mut *tx, id)?
                     .ok_or(StorageError::NotFound)?;
                 if current.status == domain::agreement::AgreementStatus::Terminated {
@@ -731,7 +731,7 @@ macro_rules! impl_agreement_store {
                 now_ms: i64,
             ) -> Result<$crate::storage::Agreement, $crate::storage::StorageError> {
                 use $crate::storage::{StorageError, agreements as q};
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let current = $crate::storage::agreements::load_agreement!(&mut *tx, id)?
                     .ok_or(StorageError::NotFound)?;
                 if !current.status.may_become(status) {
@@ -774,7 +774,7 @@ macro_rules! impl_agreement_store {
             ) -> Result<$crate::storage::Agreement, $crate::storage::StorageError> {
                 use $crate::storage::{StorageError, agreements as q};
                 q::validate_sptjm(sptjm)?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let current = $crate::storage::agreements::load_agreement!(&mut *tx, id)?
                     .ok_or(StorageError::NotFound)?;
                 if current.status == domain::agreement::AgreementStatus::Terminated {
@@ -843,7 +843,7 @@ macro_rules! impl_agreement_store {
                 now_ms: i64,
             ) -> Result<$crate::storage::Agreement, $crate::storage::StorageError> {
                 use $crate::storage::{StorageError, agreements as q};
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let current = $crate::storage::agreements::load_agreement!(&mut *tx, id)?
                     .ok_or(StorageError::NotFound)?;
                 q::validate_addendum(addendum, &current)?;

@@ -158,7 +158,7 @@ macro_rules! impl_api_token_store {
                     .await?
                     .ok_or(StorageError::NotFound)?;
                 q::validate(new, &account)?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let token: $crate::storage::ApiToken = sqlx::query_as(&q::insert_sql())
                     .bind(new.institution_id)
                     .bind(new.account_id)
@@ -229,7 +229,7 @@ macro_rules! impl_api_token_store {
                 now_ms: i64,
             ) -> Result<$crate::storage::ApiToken, $crate::storage::StorageError> {
                 use $crate::storage::{StorageError, api_tokens as q};
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let token: Option<$crate::storage::ApiToken> = sqlx::query_as(&q::revoke_sql())
                     .bind(id)
                     .bind(now_ms)

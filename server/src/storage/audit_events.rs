@@ -495,7 +495,7 @@ macro_rules! impl_audit_event_store {
                 e: &$crate::storage::NewAuditEvent,
             ) -> Result<i64, $crate::storage::StorageError> {
                 let records = [$crate::storage::AuditRecord::from(e)];
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let out = $crate::storage::audit_events::append_chained!(&mut *tx, &records)?;
                 tx.commit().await?;
                 out.first()
@@ -522,7 +522,7 @@ macro_rules! impl_audit_event_store {
                 e: &$crate::storage::NewAccessEvent,
             ) -> Result<$crate::storage::AppendedEntry, $crate::storage::StorageError> {
                 let records = [$crate::storage::AuditRecord::from(e)];
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let out = $crate::storage::audit_events::append_chained!(&mut *tx, &records)?;
                 tx.commit().await?;
                 out.into_iter()
@@ -541,7 +541,7 @@ macro_rules! impl_audit_event_store {
                     .iter()
                     .map($crate::storage::AuditRecord::from)
                     .collect();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let out = $crate::storage::audit_events::append_chained!(&mut *tx, &records)?;
                 tx.commit().await?;
                 Ok(out)
@@ -604,7 +604,7 @@ macro_rules! impl_audit_event_store {
             }
 
             async fn audit_chain_genesis(&self) -> Result<u64, $crate::storage::StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let head: Option<(i64, String)> =
                     sqlx::query_as($crate::storage::audit_events::START_GENESIS)
                         .fetch_optional(&mut *tx)

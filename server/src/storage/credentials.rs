@@ -280,7 +280,7 @@ macro_rules! impl_credential_store {
                 now_ms: i64,
             ) -> Result<(), $crate::storage::StorageError> {
                 use $crate::storage::credentials as q;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 sqlx::query(q::DELETE_ACCOUNT_CODES)
                     .bind(account_id)
                     .execute(&mut *tx)
@@ -331,7 +331,7 @@ macro_rules! impl_credential_store {
                 account_id: i64,
             ) -> Result<$crate::storage::SecondFactorReset, $crate::storage::StorageError> {
                 use $crate::storage::credentials as q;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let passkeys = sqlx::query(q::DELETE_ACCOUNT_PASSKEYS)
                     .bind(account_id)
                     .execute(&mut *tx)

@@ -319,7 +319,7 @@ macro_rules! impl_dukcapil_user_id_store {
                     application,
                     $crate::storage::actor::wib_day(now_ms),
                 )?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let found: i64 = sqlx::query_scalar($crate::storage::accounts::INSTITUTION_EXISTS)
                     .bind(a.institution_id)
                     .fetch_one(&mut *tx)
@@ -436,7 +436,7 @@ macro_rules! impl_dukcapil_user_id_store {
                     .await?
                     .ok_or(StorageError::NotFound)?;
                 q::transition(current.status, domain::identity::UserIdStatus::Active)?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let row: Option<q::UserIdRow> = sqlx::query_as(q::ACTIVATE)
                     .bind(id)
                     .bind(dukcapil_user_id)
@@ -483,7 +483,7 @@ macro_rules! impl_dukcapil_user_id_store {
                     .await?
                     .ok_or(StorageError::NotFound)?;
                 q::transition(current.status, domain::identity::UserIdStatus::Revoked)?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let row: Option<q::UserIdRow> = sqlx::query_as(q::REVOKE)
                     .bind(id)
                     .bind(now_ms)
@@ -532,7 +532,7 @@ macro_rules! impl_dukcapil_user_id_store {
                         "credentials are stored sealed only",
                     ));
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let row: Option<q::UserIdRow> = sqlx::query_as(q::SET_CREDENTIAL)
                     .bind(id)
                     .bind(sealed.as_str())

@@ -186,7 +186,7 @@ macro_rules! impl_nda_store {
             ) -> Result<$crate::storage::NdaVersion, $crate::storage::StorageError> {
                 use $crate::storage::{StorageError, nda as q};
                 q::validate_text(title, body)?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let found: i64 = sqlx::query_scalar($crate::storage::accounts::INSTITUTION_EXISTS)
                     .bind(institution_id)
                     .fetch_one(&mut *tx)
@@ -292,7 +292,7 @@ macro_rules! impl_nda_store {
                         ),
                     ));
                 }
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let inserted: Option<$crate::storage::NdaAcceptance> =
                     sqlx::query_as(q::INSERT_ACCEPTANCE)
                         .bind(nda_version_id)

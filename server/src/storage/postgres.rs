@@ -34,6 +34,15 @@ impl PgStorage {
     }
 }
 
+impl PgStorage {
+    /// A write transaction (row locks and conditional updates do the serialising).
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.pool.begin().await
+    }
+}
+
 impl_institution_store!(PgStorage);
 impl_audit_event_store!(PgStorage);
 impl_account_store!(PgStorage);

@@ -305,7 +305,7 @@ macro_rules! impl_quota_store {
                 let day = q::day_key(r.day);
                 // The first statement writes, so SQLite takes its write lock (waiting up to the
                 // busy timeout) before reading anything: no stale-snapshot upgrade.
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let used: Option<i64> = sqlx::query_scalar(q::RESERVE_USER_ID)
                     .bind(r.dukcapil_user_id)
                     .bind(&day)
@@ -360,7 +360,7 @@ macro_rules! impl_quota_store {
                     Settlement::UpstreamExhausted => q::SETTLE_UPSTREAM_EXHAUSTED,
                     Settlement::Refund => q::SETTLE_REFUND,
                 };
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let changed = sqlx::query(sql)
                     .bind(dukcapil_user_id)
                     .bind(&day)
@@ -427,7 +427,7 @@ macro_rules! impl_quota_store {
                         format!("no Dukcapil user ID {dukcapil_user_id:?} was ever granted"),
                     )
                 })?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 match daily_limit {
                     Some(n) => {
                         sqlx::query(q::SET_LIMIT)
@@ -500,7 +500,7 @@ macro_rules! impl_quota_store {
                     ));
                 }
                 let previous = self.operator_daily_cap(account_id).await?;
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 match daily_cap {
                     Some(n) => {
                         sqlx::query(q::SET_CAP)

@@ -160,7 +160,7 @@ macro_rules! impl_session_record_store {
                 account_id: i64,
                 now_ms: i64,
             ) -> Result<i64, $crate::storage::StorageError> {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.begin_write().await?;
                 let epoch: Option<i64> = sqlx::query_scalar($crate::storage::sessions::BUMP_EPOCH)
                     .bind(account_id)
                     .bind(now_ms)

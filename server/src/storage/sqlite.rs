@@ -39,6 +39,17 @@ impl SqliteStorage {
     }
 }
 
+impl SqliteStorage {
+    /// A write transaction. `BEGIN IMMEDIATE` takes the write lock at once: a deferred
+    /// transaction that reads first and writes later fails with "database is locked" when
+    /// another write (an audit append, say) commits in between, whatever the busy timeout.
+    pub(crate) async fn begin_write(
+        &self,
+    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
 impl_institution_store!(SqliteStorage);
 impl_audit_event_store!(SqliteStorage);
 impl_account_store!(SqliteStorage);

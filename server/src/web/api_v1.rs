@@ -166,7 +166,7 @@ async fn verify(
         purpose: purpose(&api, body.purpose.as_deref()),
         nik: body.nik,
         mode: Mode::Verify {
-            claimed: body.claimed,
+            claimed: Box::new(body.claimed),
             threshold: body.threshold,
         },
     };

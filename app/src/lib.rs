@@ -3,6 +3,8 @@
 //!
 //! Pages reach server-side services only through the [`backend`] context, never directly.
 #![forbid(unsafe_code)]
+// The administration pages nest deep view types; the hydrate build needs more than 128.
+#![recursion_limit = "256"]
 
 pub mod backend;
 pub mod error;

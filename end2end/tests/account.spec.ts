@@ -38,6 +38,7 @@ test("password change keeps this browser signed in; only the new password works 
   await expect(page.getByTestId("password-changed")).toBeVisible();
   // Still signed in here.
   await page.goto("/akun");
+  await waitForHydration(page);
   await expect(page.getByTestId("account-title")).toBeVisible();
   await expect(page.getByTestId("account-name")).toHaveText("Auditor (Demo)");
 

@@ -3,10 +3,20 @@
 import { expect, Page } from "@playwright/test";
 
 /// Collects console errors and page errors; a test ends with `expect(problems).toEqual([])`.
-export function watchConsole(page: Page): string[] {
+/// Collects console errors and page errors. `expected` lists requests the test makes fail on
+/// purpose, as "<status> <URL fragment>" (a refused form answers 4xx, which the browser logs as
+/// an error); only an error naming both is ignored.
+export function watchConsole(page: Page, expected: string[] = []): string[] {
   const problems: string[] = [];
   page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console.error: ${msg.text()} (${msg.location().url ?? ""})`);
+    if (msg.type() !== "error") return;
+    const text = `console.error: ${msg.text()} (${msg.location().url ?? ""})`;
+    const isExpected = expected.some((entry) => {
+      const [status, fragment] = entry.split(" ", 2);
+      return text.includes(`status of ${status}`) && text.includes(fragment);
+    });
+    if (isExpected) return;
+    problems.push(text);
   });
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
   return problems;

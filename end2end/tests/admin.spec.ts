@@ -9,8 +9,12 @@ import { test, expect } from "@playwright/test";
 import { signInWithNewPasskey, virtualAuthenticator, waitForHydration, watchConsole } from "./support";
 
 test("administration pages show only to their roles and list their data", async ({ page }, info) => {
-  // The incomplete staff-change notice below is refused on purpose (409).
-  const problems = watchConsole(page, ["409 /api/sf/record_staff_change_notice"]);
+  // The incomplete staff-change notice and the non-extending addendum below are refused on
+  // purpose (409).
+  const problems = watchConsole(page, [
+    "409 /api/sf/record_staff_change_notice",
+    "409 /api/sf/add_addendum",
+  ]);
   await page.context().clearCookies();
   await virtualAuthenticator(page);
 

@@ -13,7 +13,7 @@
 //! reservation spends no quota hit. Nothing of the upstream answer is stored or logged: the
 //! audit entry holds codes, the NIK's keyed digest and its masked form only.
 
-use crate::audit::{NikKey, ProtectedNik};
+use crate::audit::ProtectedNik;
 use crate::quota::{self, QuotaRefusal, Settlement};
 use crate::state::AppState;
 use crate::storage::{AccessChannel, AccessKind, AuditOutcome, NewAccessEvent, StorageError};
@@ -198,8 +198,10 @@ pub async fn serve(state: &AppState, req: AccessRequest) -> Result<Served, Servi
     };
     let kind = req.mode.kind();
     let today = domain::quota::wib_day(now_ms);
-    let protected = match Nik::parse(&req.nik, today) {
-        Ok(nik) => ProtectedNik::of(key, &nik),
+    // Parsed once: the audit fields and the pipeline use the same result.
+    let parsed = Nik::parse(&req.nik, today);
+    let protected = match &parsed {
+        Ok(nik) => ProtectedNik::of(key, nik),
         Err(_) => ProtectedNik::of_input(key, &req.nik),
     };
     let mut entry = Entry {
@@ -210,7 +212,7 @@ pub async fn serve(state: &AppState, req: AccessRequest) -> Result<Served, Servi
         quota_state: None,
         now_ms,
     };
-    let outcome = pipeline(state, &req, key, &mut entry).await;
+    let outcome = pipeline(state, &req, parsed, &mut entry).await;
     let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     match outcome {
         Err(e) => Err(e),
@@ -296,7 +298,7 @@ type PipelineResult = Result<(Result<Answer, Refusal>, Option<QuotaAfter>), Serv
 async fn pipeline(
     state: &AppState,
     req: &AccessRequest,
-    _key: &NikKey,
+    parsed: Result<Nik, domain::nik::NikError>,
     entry: &mut Entry<'_>,
 ) -> PipelineResult {
     let refused = |r: Refusal| Ok((Err(r), None));
@@ -311,7 +313,7 @@ async fn pipeline(
     let Some(institution_id) = c.institution_id else {
         return refused(Refusal::Forbidden);
     };
-    let nik = match Nik::parse(&req.nik, domain::quota::wib_day(entry.now_ms)) {
+    let nik = match parsed {
         Ok(nik) => nik,
         Err(e) => return refused(Refusal::InvalidNik(e.to_string())),
     };

@@ -133,7 +133,10 @@ pub async fn authenticate(
             "Token API sudah tidak berlaku: akun layanannya dinonaktifkan atau diubah.",
         ));
     }
-    if let Err(e) = storage.touch_api_token(record.id, now_ms).await {
+    // Last use is kept to the minute: no write on every request of a busy client.
+    if record.last_used_at_ms.is_none_or(|t| now_ms - t >= 60_000)
+        && let Err(e) = storage.touch_api_token(record.id, now_ms).await
+    {
         tracing::warn!(token_id = record.id, error = %e, "api token last use not recorded");
     }
     Ok(ApiCaller {

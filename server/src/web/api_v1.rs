@@ -88,30 +88,15 @@ struct VerifyBody {
     claimed: ClaimedElements,
 }
 
-fn caller(api: &ApiCaller, parts: &ClientParts) -> Caller {
+fn caller(api: &ApiCaller, client: crate::auth::ClientInfo) -> Caller {
     Caller {
         account_id: api.account.id,
         username: api.account.username.clone(),
         role: api.account.role,
         institution_id: Some(api.token.institution_id),
         local_user_id: api.account.local_user_id.clone(),
-        client_ip: parts.ip.clone(),
-        request_id: parts.request_id.clone(),
-    }
-}
-
-/// The client address and request id, as the rest of the server records them.
-struct ClientParts {
-    ip: Option<String>,
-    request_id: Option<String>,
-}
-
-impl From<crate::auth::ClientInfo> for ClientParts {
-    fn from(c: crate::auth::ClientInfo) -> Self {
-        ClientParts {
-            ip: c.ip.map(|i| i.to_string()),
-            request_id: c.request_id,
-        }
+        client_ip: client.ip.map(|i| i.to_string()),
+        request_id: client.request_id,
     }
 }
 
@@ -128,9 +113,8 @@ async fn lookup(
     client: crate::auth::ClientInfo,
     ApiJson(body): ApiJson<LookupBody>,
 ) -> Result<Json<Value>, ApiError> {
-    let parts = ClientParts::from(client);
     let req = AccessRequest {
-        caller: caller(&api, &parts),
+        caller: caller(&api, client),
         channel: AccessChannel::Api,
         purpose: purpose(&api, body.purpose.as_deref()),
         nik: body.nik,
@@ -159,9 +143,8 @@ async fn verify(
             "Ambang (threshold) 0 sampai 100.",
         ));
     }
-    let parts = ClientParts::from(client);
     let req = AccessRequest {
-        caller: caller(&api, &parts),
+        caller: caller(&api, client),
         channel: AccessChannel::Api,
         purpose: purpose(&api, body.purpose.as_deref()),
         nik: body.nik,

@@ -26,13 +26,6 @@ pub fn Shell(children: Children) -> impl IntoView {
     let session = use_session();
     let sign_out = ServerAction::<SignOut>::new();
     let navigate = use_navigate();
-    let authenticated_account = move |f: fn(&SessionAccount) -> bool| {
-        session.info.get().is_some_and(|r| {
-            r.is_ok_and(|i| {
-                i.state == SessionState::Authenticated && i.account.as_ref().is_some_and(f)
-            })
-        })
-    };
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
             session.refresh();
@@ -50,36 +43,35 @@ pub fn Shell(children: Children) -> impl IntoView {
                         <small>{move || texts().tagline}</small>
                     </span>
                 </a>
+                // Resources are awaited inside `Suspend` rather than read with `.get()`: reading
+                // one resource under several `<Suspense>` boundaries can leave a server-rendered
+                // stream waiting forever (leptos issues 4578/4851); awaiting it cannot.
                 <Suspense fallback=|| ()>
-                    {move || {
-                        info.get()
-                            .map(|r| match r {
-                                Ok(i) => {
-                                    let demo = i.demo;
-                                    let name = i.institution_name.clone();
-                                    view! {
-                                        <div class="institution" data-testid="institution">
-                                            {move || {
-                                                name.clone()
-                                                    .unwrap_or_else(|| texts().no_institution.to_string())
-                                            }}
-                                            <Show when=move || demo>
-                                                <span class="badge-demo">{move || texts().demo_badge}</span>
-                                            </Show>
-                                        </div>
-                                    }
-                                        .into_any()
+                    {move || Suspend::new(async move {
+                        match info.await {
+                            Ok(i) => {
+                                let demo = i.demo;
+                                let name = i.institution_name.clone();
+                                view! {
+                                    <div class="institution" data-testid="institution">
+                                        {move || {
+                                            name.clone()
+                                                .unwrap_or_else(|| texts().no_institution.to_string())
+                                        }}
+                                        <Show when=move || demo>
+                                            <span class="badge-demo">{move || texts().demo_badge}</span>
+                                        </Show>
+                                    </div>
                                 }
-                                Err(_) => ().into_any(),
-                            })
-                    }}
+                                    .into_any()
+                            }
+                            Err(_) => ().into_any(),
+                        }
+                    })}
                 </Suspense>
                 <Suspense fallback=|| ()>
-                    {move || {
-                        session
-                            .info
-                            .get()
-                            .map(|r| match r.ok().and_then(|i| i.account) {
+                    {move || Suspend::new(async move {
+                        match session.info.await.ok().and_then(|i| i.account) {
                                 Some(a) => {
                                     let role = a.role.clone();
                                     view! {
@@ -111,8 +103,8 @@ pub fn Shell(children: Children) -> impl IntoView {
                                     }
                                         .into_any()
                                 }
-                            })
-                    }}
+                        }
+                    })}
                 </Suspense>
                 <button
                     type="button"
@@ -127,32 +119,30 @@ pub fn Shell(children: Children) -> impl IntoView {
             <nav class="container nav" aria-label="Navigasi utama">
                 <A href="/" exact=true>{move || texts().nav_home}</A>
                 <A href="/status">{move || texts().nav_status}</A>
+                // Shown only to roles the server says may open them (`domain::access`); the
+                // server functions refuse everyone else anyway.
                 <Suspense fallback=|| ()>
-                    <Show when=move || {
-                        session.info.get().is_some_and(|r| {
-                            r.is_ok_and(|i| i.state == SessionState::Authenticated && i.nda_pending)
-                        })
-                    }>
-                        <A href="/nda">{move || texts().nav_nda}</A>
-                    </Show>
-                    <Show when=move || {
-                        session.info.get().is_some_and(|r| {
-                            r.is_ok_and(|i| i.state == SessionState::Authenticated)
-                        })
-                    }>
-                        <A href="/akun">{move || texts().nav_account}</A>
-                    </Show>
-                    // Shown only to roles the server says may open them (`domain::access`);
-                    // the server functions refuse everyone else anyway.
-                    <Show when=move || authenticated_account(|a| a.institution_admin)>
-                        <A href="/admin">{move || texts().nav_admin}</A>
-                    </Show>
-                    <Show when=move || authenticated_account(|a| a.disdukcapil_admin)>
-                        <A href="/disdukcapil">{move || texts().nav_disdukcapil}</A>
-                    </Show>
-                    <Show when=move || authenticated_account(|a| a.oversight)>
-                        <A href="/pengawasan">{move || texts().nav_oversight}</A>
-                    </Show>
+                    {move || Suspend::new(async move {
+                        let info = session
+                            .info
+                            .await
+                            .ok()
+                            .filter(|i| i.state == SessionState::Authenticated);
+                        let nda_pending = info.as_ref().is_some_and(|i| i.nda_pending);
+                        let signed_in = info.is_some();
+                        let account = info.and_then(|i| i.account);
+                        let may = |f: fn(&SessionAccount) -> bool| account.as_ref().is_some_and(f);
+                        let admin = may(|a| a.institution_admin);
+                        let disdukcapil = may(|a| a.disdukcapil_admin);
+                        let oversight = may(|a| a.oversight);
+                        view! {
+                            {nda_pending.then(|| view! { <A href="/nda">{move || texts().nav_nda}</A> })}
+                            {signed_in.then(|| view! { <A href="/akun">{move || texts().nav_account}</A> })}
+                            {admin.then(|| view! { <A href="/admin">{move || texts().nav_admin}</A> })}
+                            {disdukcapil.then(|| view! { <A href="/disdukcapil">{move || texts().nav_disdukcapil}</A> })}
+                            {oversight.then(|| view! { <A href="/pengawasan">{move || texts().nav_oversight}</A> })}
+                        }
+                    })}
                 </Suspense>
             </nav>
         </header>

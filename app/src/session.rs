@@ -72,24 +72,22 @@ pub fn RequireNda(children: ChildrenFn) -> impl IntoView {
     let session = use_session();
     view! {
         <Suspense fallback=|| ()>
+            // Awaited, not read with `.get()` (see the note in `layout.rs`).
             {move || {
                 let children = children.clone();
-                session
-                    .info
-                    .get()
-                    .map(move |r| {
-                        let info = r.unwrap_or_else(|_| SessionInfo::anonymous());
-                        match (info.state, info.nda_pending) {
-                            (SessionState::Authenticated, false) => children().into_any(),
-                            (state, pending) => {
-                                view! {
-                                    <leptos_router::components::Redirect path=state
-                                        .next_path(pending) />
-                                }
-                                    .into_any()
+                Suspend::new(async move {
+                    let info = session.info.await.unwrap_or_else(|_| SessionInfo::anonymous());
+                    match (info.state, info.nda_pending) {
+                        (SessionState::Authenticated, false) => children().into_any(),
+                        (state, pending) => {
+                            view! {
+                                <leptos_router::components::Redirect path=state
+                                    .next_path(pending) />
                             }
+                                .into_any()
                         }
-                    })
+                    }
+                })
             }}
         </Suspense>
     }

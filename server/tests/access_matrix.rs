@@ -398,6 +398,7 @@ async fn call(
 ) -> (StatusCode, reqwest::header::HeaderMap, String) {
     let (method, path, body, args) = sample(&door.method, &door.path);
     let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();

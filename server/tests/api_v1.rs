@@ -75,7 +75,10 @@ async fn story(db: TestDb) {
     .await
     .unwrap();
     let api = Api {
-        client: reqwest::Client::new(),
+        client: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(60))
+            .build()
+            .unwrap(),
         base: app.url(""),
         token: token.expose_secret().to_string(),
     };

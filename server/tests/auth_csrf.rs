@@ -11,7 +11,10 @@ use auth_support::spawn;
 use reqwest::{StatusCode, header};
 
 fn client() -> reqwest::Client {
-    reqwest::Client::new()
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
 }
 
 async fn code(r: reqwest::Response) -> (StatusCode, String) {

@@ -23,7 +23,10 @@ async fn loopback_outside_the_portal_list_is_refused_but_health_answers() {
         c.network.api_allow = nets(&["192.168.7.0/24"]);
     })
     .await;
-    let c = reqwest::Client::new();
+    let c = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
     let page = c
         .get(app.url("/"))
         .header(header::ACCEPT, "text/html")
@@ -64,7 +67,10 @@ async fn spoofed_forwarded_for_from_an_untrusted_peer_is_ignored() {
         c.network.trusted_proxies = nets(&["192.168.50.1/32"]);
     })
     .await;
-    let c = reqwest::Client::new();
+    let c = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
     let r = c
         .get(app.url("/auth/me"))
         .header("x-forwarded-for", "10.1.2.3")
@@ -119,7 +125,10 @@ async fn behind_a_trusted_proxy_the_forwarded_client_decides() {
         c.auth.second_factor_roles = vec![];
     })
     .await;
-    let c = reqwest::Client::new();
+    let c = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
     let get = |xff: &'static str| {
         let c = c.clone();
         let url = app.url("/auth/me");

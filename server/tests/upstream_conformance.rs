@@ -353,7 +353,10 @@ async fn upstream_forbidden_values_fetched_raw_never_leave() {
     let c = client(s.addr);
     let someone = s.sim.sample(3)[2]["NIK"].as_str().unwrap().to_string();
     // The raw answer, fetched directly: it carries the forbidden elements.
-    let raw: Value = reqwest::Client::new()
+    let raw: Value = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
         .post(format!(
             "http://{}/dukcapil/get_json/BPBD3313/CALL_NIK",
             s.addr

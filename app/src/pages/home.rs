@@ -12,25 +12,29 @@ pub fn Home() -> impl IntoView {
     let texts = move || lang.get().texts();
     let show_elements = RwSignal::new(false);
     let session = use_session();
-    let nda_pending = move || {
-        session.info.get().is_some_and(|r| {
-            r.is_ok_and(|i| i.state == SessionState::Authenticated && i.nda_pending)
-        })
-    };
-
     view! {
         <section class="hero">
             <h1 data-testid="home-title">{move || texts().home_title}</h1>
             <p class="lead">{move || texts().home_lead}</p>
         </section>
+        // Awaited, not read with `.get()` (see the note in `layout.rs`).
         <Suspense fallback=|| ()>
-            <Show when=nda_pending>
-                <section class="card card-warning" role="status" data-testid="nda-pending">
-                    <h2>{move || texts().nda_pending_title}</h2>
-                    <p>{move || texts().nda_pending_body}</p>
-                    <a class="button-primary" href="/nda">{move || texts().nda_open}</a>
-                </section>
-            </Show>
+            {move || Suspend::new(async move {
+                let pending = session
+                    .info
+                    .await
+                    .is_ok_and(|i| i.state == SessionState::Authenticated && i.nda_pending);
+                pending
+                    .then(|| {
+                        view! {
+                            <section class="card card-warning" role="status" data-testid="nda-pending">
+                                <h2>{move || texts().nda_pending_title}</h2>
+                                <p>{move || texts().nda_pending_body}</p>
+                                <a class="button-primary" href="/nda">{move || texts().nda_open}</a>
+                            </section>
+                        }
+                    })
+            })}
         </Suspense>
         <div class="cards">
             <section class="card">

@@ -8,7 +8,8 @@ use super::{
     impl_storage, institutions::impl_institution_store, nda::impl_nda_store,
     sessions::impl_session_record_store, throttle::impl_throttle_store,
 };
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use std::str::FromStr;
 use std::time::Duration;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -22,10 +23,18 @@ pub struct PgStorage {
 impl PgStorage {
     /// Connects and applies migrations (sqlx takes an advisory lock, so replicas may race).
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        // No request waits forever: a row lock not granted within 15 s, a statement running
+        // past 60 s or a transaction left idle for 60 s ends with an error (logged with a
+        // reference id) instead of holding a connection and a worker.
+        let options = PgConnectOptions::from_str(url)?.options([
+            ("lock_timeout", "15s"),
+            ("statement_timeout", "60s"),
+            ("idle_in_transaction_session_timeout", "60s"),
+        ]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
-            .connect(url)
+            .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
         let storage = PgStorage { pool };

@@ -209,6 +209,7 @@ impl Browser {
     pub fn new(app: &AuthApp) -> Browser {
         Browser {
             client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .unwrap(),

@@ -25,7 +25,7 @@ pub struct AuthApp {
     pub config: Config,
     pub institution_id: i64,
     pub db: Option<TestDb>,
-    data_dir: PathBuf,
+    pub data_dir: PathBuf,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 

@@ -178,6 +178,7 @@ impl Application {
         let state = AppState {
             storage: storage.clone(),
             upstream,
+            user_id_clients: Default::default(),
             leptos_options: leptos_options(&config, addr),
             config: Arc::new(config),
             demo,

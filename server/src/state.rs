@@ -13,6 +13,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// The Dukcapil client, when `[upstream]` is configured.
     pub upstream: Option<crate::upstream::UpstreamClient>,
+    /// One upstream client per Dukcapil user ID, built from its sealed credential.
+    pub user_id_clients: Arc<crate::upstream::UserIdClients>,
     /// `sigap demo`: synthetic data, simulator upstream.
     pub demo: bool,
     /// Seals and opens Dukcapil user-ID credentials (`[secrets]`); `None` without a key.

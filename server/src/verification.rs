@@ -17,7 +17,7 @@ use crate::audit::ProtectedNik;
 use crate::quota::{self, QuotaRefusal, Settlement};
 use crate::state::AppState;
 use crate::storage::{AccessChannel, AccessKind, AuditOutcome, NewAccessEvent, StorageError};
-use crate::upstream::{ClaimedElements, LookupOutcome, UpstreamClient, VerifyOutcome};
+use crate::upstream::{ClaimedElements, LookupOutcome, NoClient, VerifyOutcome};
 use domain::access::{Permission, Role};
 use domain::nik::Nik;
 use std::time::Instant;
@@ -346,8 +346,22 @@ async fn pipeline(
         return refused(Refusal::NoUserId);
     };
     entry.dukcapil_user_id = Some(dukcapil_user_id.clone());
-    let Some(client) = upstream_for(state, &dukcapil_user_id) else {
-        return refused(Refusal::UpstreamNotConfigured);
+    let client = match state
+        .user_id_clients
+        .client_for(
+            storage.as_ref(),
+            state.secrets.as_deref(),
+            &state.config.upstream,
+            state.upstream.as_ref(),
+            &user_id,
+        )
+        .await
+    {
+        Ok(client) => client,
+        Err(NoClient::Storage(e)) => return Err(e.into()),
+        Err(NoClient::NotConfigured | NoClient::CredentialUnreadable) => {
+            return refused(Refusal::UpstreamNotConfigured);
+        }
     };
     let reservation =
         match quota::reserve(storage, &dukcapil_user_id, c.account_id, entry.now_ms).await {
@@ -387,10 +401,4 @@ async fn pipeline(
         resets_at_ms,
     };
     Ok((Ok(answer), Some(quota)))
-}
-
-/// The upstream client for a Dukcapil user ID. Today one client per server, configured in
-/// `[upstream]` (the demo points it at the simulator with the demo user ID's credentials).
-fn upstream_for(state: &AppState, _dukcapil_user_id: &str) -> Option<UpstreamClient> {
-    state.upstream.clone()
 }

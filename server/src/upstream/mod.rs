@@ -21,10 +21,12 @@ mod codes;
 mod config;
 mod error;
 mod model;
+mod per_user;
 mod wire;
 
 pub use breaker::{BreakerState, CircuitBreaker, Clock, ManualClock, Permit, SystemClock};
 pub use client::UpstreamClient;
+pub use per_user::{NoClient, UserIdClients};
 pub use codes::{CodeKind, ResponseCode, UpstreamCode};
 pub use config::{
     AnswerFields, CallNikFields, ClaimDateFormat, ElementNames, FORBIDDEN_FIELDS, FieldNames,

@@ -26,6 +26,8 @@ pub struct AuthApp {
     pub institution_id: i64,
     pub db: Option<TestDb>,
     pub data_dir: PathBuf,
+    /// The keyring the server seals user-ID credentials with (servers with an upstream).
+    pub secrets: Option<Arc<sigap_server::secrets::Keyring>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -128,6 +130,8 @@ async fn spawn_inner(
     let audit = with_upstream.then(|| {
         Arc::new(sigap_server::audit::AuditKeys::load(&config.audit, &data_dir, true).unwrap())
     });
+    // With an upstream, a keyring for sealed user-ID credentials (tests seal with it).
+    let secrets = with_upstream.then(|| Arc::new(sigap_server::secrets::Keyring::generate()));
     let storage = sigap_server::storage::connect(&db.url).await.unwrap();
     sigap_server::demo::seed(storage.as_ref(), sigap_server::now_ms())
         .await
@@ -147,8 +151,9 @@ async fn spawn_inner(
         config: Arc::new(config.clone()),
         leptos_options: sigap_server::leptos_options(&config, addr),
         upstream,
+        user_id_clients: Default::default(),
         demo: true,
-        secrets: None,
+        secrets: secrets.clone(),
         auth: Arc::new(auth),
         audit,
     };
@@ -174,6 +179,7 @@ async fn spawn_inner(
             institution_id,
             db: Some(db),
             data_dir,
+            secrets,
             shutdown: Some(tx),
         },
         simulator,

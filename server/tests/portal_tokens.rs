@@ -292,9 +292,32 @@ async fn story(db: TestDb) {
     let r = anonymous.server_fn("api_tokens", &[]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.body);
 
-    // The page itself: the admin gets it, the operator a 403.
-    let page = admin.get("/admin/token").await;
-    assert_eq!(page.status, StatusCode::OK);
+    // The page itself: the admin (after the NDA, which the page requires) sees the tokens
+    // but never a token's text; the operator gets a 403.
+    let nda = admin.server_fn("current_nda", &[]).await;
+    let version = nda.body["version_id"].as_i64().unwrap().to_string();
+    let accepted = admin
+        .server_fn("accept_nda", &[("version_id", version.as_str())])
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.body);
+    let page = reqwest::Client::new()
+        .get(app.url("/admin/token"))
+        .header(
+            reqwest::header::COOKIE,
+            format!("sigap_session={}", admin.cookie.clone().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains(&format!("data-prefix=\"{prefix}\"")),
+        "{html}"
+    );
+    assert!(html.contains("data-state=\"revoked\""));
+    assert!(!html.contains(&text), "the token text is never on the page");
+    assert!(!html.contains("Aplikasi Dinsos rahasia"));
     let page = operator_browser.get("/admin/token").await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     app.stop().await;

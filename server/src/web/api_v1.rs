@@ -159,7 +159,7 @@ pub const QUOTA: ApiRoute = ApiRoute {
         aktif milik instansi token. Tidak memakai kuota.",
     request: None,
     answer: openapi::schema_ref::<QuotaAnswer>(),
-    error_groups: &[TOKEN_ERRORS, INTERNAL_ERRORS],
+    error_groups: &[TOKEN_ERRORS, &[ApiCode::Forbidden], INTERNAL_ERRORS],
 };
 
 /// `GET /api/v1/openapi.json`.
@@ -720,6 +720,9 @@ async fn quota(
     State(state): State<AppState>,
     api: ApiCaller,
 ) -> Result<Json<QuotaAnswer>, ApiError> {
+    if !api.account.role.allows(Permission::ViewOwnQuota) {
+        return Err(ApiCode::Forbidden.error("Peran akun ini tidak boleh melihat kuota."));
+    }
     let statuses = crate::quota::institution_status(
         state.storage.as_ref(),
         api.token.institution_id,

@@ -244,6 +244,60 @@ pub struct StaffNoticeSummary {
     pub recorded_by: Option<String>,
 }
 
+/// A web-service API token as the token page lists it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenSummary {
+    pub id: i64,
+    /// The first characters (`sigap_` + 6), to tell tokens apart.
+    pub prefix: String,
+    pub account_username: String,
+    pub local_user_id: Option<String>,
+    /// Empty: every request gives its own purpose.
+    pub purpose: String,
+    pub created_at_ms: i64,
+    pub created_by: Option<String>,
+    pub last_used_at_ms: Option<i64>,
+    pub expires_at_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+    /// `active`, `expired`, `revoked` or `account_inactive`.
+    pub state: String,
+}
+
+/// A service account a token can be issued for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenAccountOption {
+    pub id: i64,
+    pub username: String,
+    pub local_user_id: Option<String>,
+}
+
+/// The token page (`api_tokens.manage`): the institution's tokens, newest first, and its
+/// active service accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokensView {
+    pub tokens: Vec<ApiTokenSummary>,
+    pub accounts: Vec<TokenAccountOption>,
+}
+
+/// A new token as the form sends it (text as typed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiTokenForm {
+    /// The service account (its id).
+    pub account_id: String,
+    /// Optional: empty means every request gives its own purpose.
+    pub purpose: String,
+    /// Days until it expires (1..=3650), or empty for no expiry.
+    pub expires_days: String,
+}
+
+/// A token just issued: its text, shown once, and the page after.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedApiToken {
+    pub token: String,
+    pub prefix: String,
+    pub view: ApiTokensView,
+}
+
 /// A new staff-change notice as the form sends it (text as typed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StaffNoticeForm {
@@ -328,9 +382,9 @@ pub use ssr::*;
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::{
-        AccountView, AgreementForm, DisdukcapilInstitutionView, InstitutionAdminView,
-        InstitutionSummary, NdaView, OversightView, SessionInfo, ShellInfo, StaffNoticeForm,
-        SystemStatus,
+        AccountView, AgreementForm, ApiTokenForm, ApiTokensView, DisdukcapilInstitutionView,
+        InstitutionAdminView, InstitutionSummary, IssuedApiToken, NdaView, OversightView,
+        SessionInfo, ShellInfo, StaffNoticeForm, SystemStatus,
     };
     use crate::AppError;
     use http::request::Parts;
@@ -409,6 +463,22 @@ mod ssr {
             parts: Parts,
             form: StaffNoticeForm,
         ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>>;
+        /// The caller's institution's API tokens and service accounts (`api_tokens.manage`).
+        fn api_tokens(&self, parts: Parts) -> BoxFuture<'_, Result<ApiTokensView, AppError>>;
+        /// Issues a token for a service account of the caller's institution
+        /// (`api_tokens.manage`), audited `api_token.create`; the text is returned once.
+        fn create_api_token(
+            &self,
+            parts: Parts,
+            form: ApiTokenForm,
+        ) -> BoxFuture<'_, Result<IssuedApiToken, AppError>>;
+        /// Revokes a token of the caller's institution (`api_tokens.manage`), audited
+        /// `api_token.revoke`.
+        fn revoke_api_token(
+            &self,
+            parts: Parts,
+            token_id: i64,
+        ) -> BoxFuture<'_, Result<ApiTokensView, AppError>>;
         /// Institutions with access state, agreements and NDA acceptances, read-only
         /// (`signatures.view`; institution-bound roles see only their own).
         fn oversight(&self, parts: Parts) -> BoxFuture<'_, Result<OversightView, AppError>>;

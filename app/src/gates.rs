@@ -31,6 +31,10 @@ pub const PAGE_GATES: &[(&str, PageGate)] = &[
     ("/nda", PageGate::AnyOf(&[Permission::AcceptNda])),
     ("/admin", PageGate::AnyOf(&[Permission::ManageOperators])),
     (
+        "/admin/token",
+        PageGate::AnyOf(&[Permission::ManageApiTokens]),
+    ),
+    (
         "/disdukcapil",
         PageGate::AnyOf(&[Permission::ManageAgreements]),
     ),

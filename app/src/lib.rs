@@ -86,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/nda") view=pages::nda::NdaPage />
                     <Route path=path!("/akun") view=pages::account::AccountPage />
                     <Route path=path!("/admin") view=pages::admin::InstitutionAdminPage />
+                    <Route path=path!("/admin/token") view=pages::tokens::ApiTokensPage />
                     <Route path=path!("/pengawasan") view=pages::oversight::OversightPage />
                     <Route
                         path=path!("/disdukcapil")

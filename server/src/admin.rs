@@ -8,7 +8,7 @@
 //! sigap admin account set-password --username U --password-stdin
 //! sigap admin account deactivate --username U
 //! sigap admin account list [--institution CODE]
-//! sigap admin token create --institution CODE --local-user ID --purpose TEXT [--expires-days N]
+//! sigap admin token create --institution CODE --local-user ID [--purpose TEXT] [--expires-days N]
 //! sigap admin token list --institution CODE
 //! sigap admin token revoke --id N
 //! sigap admin quota set --user-id BPBD3313 --daily 2500
@@ -60,8 +60,9 @@ pub enum TokenCommand {
         /// Local user ID of an active service account of that institution, e.g. api-demo.
         #[arg(long = "local-user")]
         local_user: String,
-        /// What the token is for (keperluan), e.g. "Aplikasi bantuan logistik".
-        #[arg(long)]
+        /// What the token is for (keperluan), e.g. "Aplikasi bantuan logistik". Without it,
+        /// every request of the token must give its own `purpose`.
+        #[arg(long, default_value = "")]
         purpose: String,
         /// Days until the token expires (default: no expiry; revoke it when no longer needed).
         #[arg(long)]

@@ -16,9 +16,10 @@ use app::{
     AppError,
     backend::{
         AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementForm, AgreementSummary,
-        Backend, BoxFuture, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
-        LocalUserIdPeriod, NdaView, OversightView, PasskeySummary, SessionAccount, SessionInfo,
-        SessionState, ShellInfo, StaffNoticeForm, SystemStatus, UserIdSummary,
+        ApiTokenForm, ApiTokensView, Backend, BoxFuture, DisdukcapilInstitutionView,
+        InstitutionAdminView, InstitutionSummary, IssuedApiToken, LocalUserIdPeriod, NdaView,
+        OversightView, PasskeySummary, SessionAccount, SessionInfo, SessionState, ShellInfo,
+        StaffNoticeForm, SystemStatus, UserIdSummary,
     },
 };
 use domain::{
@@ -30,6 +31,7 @@ use http::request::Parts;
 mod agreements;
 mod notices;
 mod oversight;
+mod tokens;
 
 /// The portal backend, built from the shared state.
 pub struct PortalBackend {
@@ -700,6 +702,26 @@ impl Backend for PortalBackend {
         form: StaffNoticeForm,
     ) -> BoxFuture<'_, Result<InstitutionAdminView, AppError>> {
         Box::pin(async move { self.record_notice(&parts, &form).await })
+    }
+
+    fn api_tokens(&self, parts: Parts) -> BoxFuture<'_, Result<ApiTokensView, AppError>> {
+        Box::pin(async move { self.list_tokens(&parts).await })
+    }
+
+    fn create_api_token(
+        &self,
+        parts: Parts,
+        form: ApiTokenForm,
+    ) -> BoxFuture<'_, Result<IssuedApiToken, AppError>> {
+        Box::pin(async move { self.issue_token(&parts, &form).await })
+    }
+
+    fn revoke_api_token(
+        &self,
+        parts: Parts,
+        token_id: i64,
+    ) -> BoxFuture<'_, Result<ApiTokensView, AppError>> {
+        Box::pin(async move { self.revoke_token(&parts, token_id).await })
     }
 
     fn oversight(&self, parts: Parts) -> BoxFuture<'_, Result<OversightView, AppError>> {

@@ -192,6 +192,12 @@ fn sample(
             "remove_passkey" => vec![("passkey_id", "999999")],
             "accept_nda" => vec![("version_id", "999999")],
             "deactivate_account" => vec![("account_id", "999999")],
+            "create_api_token" => vec![
+                ("form[account_id]", "999999"),
+                ("form[purpose]", "Uji akses"),
+                ("form[expires_days]", ""),
+            ],
+            "revoke_api_token" => vec![("token_id", "999999")],
             "disdukcapil_institution" => vec![("institution_id", "999999")],
             "activate_user_id" => vec![("id", "999999"), ("dukcapil_user_id", "UJI999")],
             "revoke_user_id" => vec![("id", "999999"), ("reason", "Uji akses")],

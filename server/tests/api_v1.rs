@@ -151,7 +151,7 @@ async fn story(db: TestDb) {
         .await;
     assert_eq!(
         (unknown_field.0, unknown_field.1["error"]["code"].as_str()),
-        (400, Some("INVALID_REQUEST"))
+        (400, Some("UNKNOWN_FIELD"))
     );
     let no_claims = api
         .post("/api/v1/nik/verify", json!({"nik": nik, "claimed": {}}))

@@ -255,6 +255,9 @@ fn InstitutionAdmin() -> impl IntoView {
     view! {
         <section class="card">
             <h1 data-testid="admin-title">{move || texts().admin_title}</h1>
+            <p>
+                <a href="/admin/token" data-testid="admin-tokens-link">{move || texts().token_link}</a>
+            </p>
             <Suspense fallback=move || view! { <p>{move || texts().loading}</p> }>
                 {move || {
                     view_data

@@ -11,3 +11,4 @@ pub mod oversight;
 pub mod passkey;
 pub mod sign_in;
 pub mod status;
+pub mod tokens;

@@ -4,15 +4,15 @@
 //! A token is `sigap_` followed by 43 base64url characters (256 random bits). It works while
 //! it is neither revoked nor expired and its service account is active with the session epoch
 //! the token was issued under: deactivating the account or changing its role ends every token
-//! at once.
+//! at once. Refusals are the `TOKEN_*` codes of `web::api_errors::ApiCode`.
 
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::storage::{Account, Actor, ApiToken, NewApiToken, Storage, StorageError};
+use crate::web::api_errors::ApiCode;
 use axum::{extract::FromRequestParts, http::request::Parts};
 use base64::Engine;
 use domain::identity::AccountStatus;
-use http::StatusCode;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -87,10 +87,6 @@ impl ApiCaller {
     }
 }
 
-fn refused(code: &'static str, message: &str) -> ApiError {
-    ApiError::new(StatusCode::UNAUTHORIZED, code, message)
-}
-
 /// Finds and checks the caller of a bearer token.
 pub async fn authenticate(
     storage: &dyn Storage,
@@ -98,40 +94,40 @@ pub async fn authenticate(
     now_ms: i64,
 ) -> Result<ApiCaller, ApiError> {
     let Some(value) = authorization else {
-        return Err(refused(
-            "TOKEN_REQUIRED",
-            "Sertakan token API: Authorization: Bearer <token>.",
-        ));
+        return Err(
+            ApiCode::TokenRequired.error("Sertakan token API: Authorization: Bearer <token>.")
+        );
     };
     let token = value
         .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() < 200)
-        .ok_or_else(|| refused("TOKEN_INVALID", "Token API tidak dikenal."))?;
+        .ok_or_else(|| ApiCode::TokenInvalid.error("Token API tidak dikenal."))?;
     let record = storage
         .api_token_by_hash(&token_hash(token))
         .await
         .map_err(|e| ApiError::internal("api token lookup", &e))?
-        .ok_or_else(|| refused("TOKEN_INVALID", "Token API tidak dikenal."))?;
+        .ok_or_else(|| ApiCode::TokenInvalid.error("Token API tidak dikenal."))?;
     if record.revoked_at_ms.is_some() {
-        return Err(refused("TOKEN_REVOKED", "Token API sudah dicabut."));
+        return Err(ApiCode::TokenRevoked.error("Token API sudah dicabut."));
     }
     if !record.usable(now_ms) {
-        return Err(refused("TOKEN_EXPIRED", "Token API sudah kedaluwarsa."));
+        return Err(ApiCode::TokenExpired.error("Token API sudah kedaluwarsa."));
     }
     let account = storage
         .account_by_id(record.account_id)
         .await
         .map_err(|e| ApiError::internal("api token account", &e))?
-        .ok_or_else(|| refused("TOKEN_REVOKED", "Token API sudah tidak berlaku."))?;
-    if account.status != AccountStatus::Active
-        || account.session_epoch != record.session_epoch
+        .ok_or_else(|| ApiCode::TokenRevoked.error("Token API sudah tidak berlaku."))?;
+    if account.status != AccountStatus::Active {
+        return Err(ApiCode::TokenAccountInactive
+            .error("Token API tidak berlaku: akun layanannya sudah dinonaktifkan."));
+    }
+    if account.session_epoch != record.session_epoch
         || account.institution_id != Some(record.institution_id)
     {
-        return Err(refused(
-            "TOKEN_REVOKED",
-            "Token API sudah tidak berlaku: akun layanannya dinonaktifkan atau diubah.",
-        ));
+        return Err(ApiCode::TokenRevoked
+            .error("Token API sudah tidak berlaku: akun layanannya diubah sesudah token dibuat."));
     }
     // Last use is kept to the minute: no write on every request of a busy client.
     if record.last_used_at_ms.is_none_or(|t| now_ms - t >= 60_000)

@@ -1,5 +1,6 @@
 //! Web-service API tokens: the [`ApiTokenStore`] area. A token is bound to one service account
-//! (a local user ID of one institution) and a purpose; only its SHA-256 is stored, together
+//! (a local user ID of one institution) and a purpose (may be empty: then every request gives
+//! its own); only its SHA-256 is stored, together
 //! with a short prefix people can recognise. Issuing and revoking are audited in the same
 //! transaction (`api_token.create`, `api_token.revoke`).
 
@@ -52,7 +53,7 @@ impl ApiToken {
 pub trait ApiTokenStore {
     /// Stores a token for an active service account of the institution. Refusals:
     /// `ACCOUNT_NOT_SERVICE`, `ACCOUNT_INACTIVE`, `ACCOUNT_OTHER_INSTITUTION`,
-    /// `PURPOSE_REQUIRED`, `PURPOSE_TOO_LONG`.
+    /// `PURPOSE_TOO_LONG`. An empty purpose means each request gives its own.
     async fn create_api_token(
         &self,
         new: &NewApiToken,
@@ -110,13 +111,9 @@ pub(crate) const TOUCH: &str = "UPDATE api_tokens SET last_used_at_ms = $2 \
 
 /// Checks the token's fields and its account before anything is written.
 pub(crate) fn validate(new: &NewApiToken, account: &super::Account) -> Result<(), StorageError> {
+    // An empty purpose is allowed: every request of such a token must then give its own
+    // (the API refuses `PURPOSE_REQUIRED` otherwise).
     let purpose = new.purpose.trim();
-    if purpose.is_empty() {
-        return Err(rejected(
-            "PURPOSE_REQUIRED",
-            "a token needs a purpose (keperluan)",
-        ));
-    }
     if purpose.chars().count() > MAX_PURPOSE_CHARS {
         return Err(rejected(
             "PURPOSE_TOO_LONG",

@@ -4,12 +4,14 @@
 //! (`csrf`), the session (tower-sessions over our database) and its check
 //! (`auth::session::resolve_session`), body limits.
 
+pub mod api_errors;
 pub mod api_v1;
 pub mod auth_api;
 pub mod csrf;
 pub mod doors;
 pub mod health;
 pub mod network;
+pub mod openapi;
 pub mod pages;
 pub mod security;
 
@@ -67,6 +69,7 @@ pub fn router(state: AppState) -> Router {
             _,
         >(context, app::shell))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(api_v1::plain_errors_as_json))
         .layer(axum::middleware::from_fn(server_fn_error_status))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

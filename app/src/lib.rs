@@ -87,6 +87,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/akun") view=pages::account::AccountPage />
                     <Route path=path!("/admin") view=pages::admin::InstitutionAdminPage />
                     <Route path=path!("/pengawasan") view=pages::oversight::OversightPage />
+                    <Route path=path!("/admin/pembaca") view=pages::readers::ReadersPage />
+                    <Route path=path!("/cek-kartu") view=pages::card::CardCheckPage />
                     <Route
                         path=path!("/disdukcapil")
                         view=pages::admin::DisdukcapilAdminPage

@@ -382,19 +382,15 @@ impl PortalBackend {
             .await
             .map_err(|e| internal("card_compare", &e))?;
         let answer = served.result.map_err(|r| rejected(r.code()))?;
-        let (found, outcome_code, elements) = match &answer {
-            Answer::Lookup(LookupOutcome::Found { resident, .. }) => {
-                (true, "00".to_string(), compare(card, resident))
-            }
-            Answer::Lookup(other) => (
-                false,
-                other
-                    .code()
-                    .map(|c| c.to_string())
-                    .unwrap_or_else(|| "UNAVAILABLE".into()),
-                Vec::new(),
-            ),
-            Answer::Verify(_) => return Err(internal("card_compare", &"verify answer")),
+        let Answer::Lookup(outcome) = &answer else {
+            return Err(internal("card_compare", &"verify answer to a look-up"));
+        };
+        let outcome_code = outcome
+            .code()
+            .map_or_else(|| "UNAVAILABLE".to_string(), |c| c.to_string());
+        let (found, elements) = match outcome {
+            LookupOutcome::Found { resident, .. } => (true, compare(card, resident)),
+            _ => (false, Vec::new()),
         };
         let differences = elements.iter().filter(|e| e.verdict == "different").count();
         Ok(CardComparison {

@@ -148,7 +148,8 @@ async fn spawn_inner(
         leptos_options: sigap_server::leptos_options(&config, addr),
         upstream,
         demo: true,
-        secrets: None,
+        // With the simulator, also a sealing key (card-reader secrets, credentials).
+        secrets: with_upstream.then(|| Arc::new(sigap_server::secrets::Keyring::generate())),
         auth: Arc::new(auth),
         audit,
     };

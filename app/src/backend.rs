@@ -612,7 +612,8 @@ mod ssr {
             id: i64,
         ) -> BoxFuture<'_, Result<IssuedReaderSecret, AppError>>;
         /// The card panel: bridge port and the institution's active readers (`nik.lookup`).
-        fn card_reader_info(&self, parts: Parts) -> BoxFuture<'_, Result<CardReaderInfo, AppError>>;
+        fn card_reader_info(&self, parts: Parts)
+        -> BoxFuture<'_, Result<CardReaderInfo, AppError>>;
         fn reader_pairing(
             &self,
             parts: Parts,

@@ -1043,61 +1043,6 @@ mod browser {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cookie_parsing_defaults_to_indonesian() {
-        assert_eq!(Lang::from_cookie_str(""), Lang::Id);
-        assert_eq!(Lang::from_cookie_str("a=b; sigap_lang=en"), Lang::En);
-        assert_eq!(Lang::from_cookie_str("sigap_lang=fr"), Lang::Id);
-        assert_eq!(Lang::from_cookie_str("xsigap_lang=en"), Lang::Id);
-    }
-
-    #[test]
-    fn error_messages_are_translated() {
-        let e = crate::AppError::TooManyAttempts {
-            retry_after_secs: 7,
-        };
-        assert!(ID.error_message(&e).contains("7 detik"));
-        assert!(EN.error_message(&e).contains("7 seconds"));
-        assert_eq!(
-            ID.error_message(&crate::AppError::SignInFailed),
-            "Nama pengguna atau kata sandi salah."
-        );
-        assert_eq!(ID.role_label("operator"), "Petugas");
-        assert_eq!(EN.role_label("operator"), "Operator");
-        assert_eq!(
-            ID.access_reason("AGREEMENT_EXPIRED"),
-            "Perjanjian kerja sama telah berakhir"
-        );
-        assert_eq!(
-            EN.access_reason("SPTJM_MISSING"),
-            "SPTJM of the head not recorded"
-        );
-        assert_eq!(ID.access_reason("X"), "X");
-        assert_eq!(ID.status_label("requested"), "Diajukan");
-        let e = crate::AppError::Rejected {
-            code: "ADDENDUM_NOT_LATER".into(),
-        };
-        assert!(ID.error_message(&e).starts_with("Tanggal berakhir adendum"));
-        assert!(ID.error_message(&e).ends_with("(ADDENDUM_NOT_LATER)"));
-        assert!(EN.error_message(&e).starts_with("The addendum's end"));
-        let unknown = crate::AppError::Rejected {
-            code: "SOMETHING_NEW".into(),
-        };
-        assert_eq!(
-            ID.error_message(&unknown),
-            "Permintaan ditolak: SOMETHING_NEW"
-        );
-        assert_eq!(ID.element_label("nik"), "NIK");
-        assert_eq!(ID.element_label("no_kk"), "No KK");
-        assert_eq!(EN.element_label("alamat"), "Address");
-        assert_eq!(ID.status_action("suspended"), "Tangguhkan");
-    }
-}
-
 /// The card-reader pages' strings (`/admin/pembaca`, `/cek-kartu`), kept apart from
 /// [`Texts`] so the reader work merges on its own; same two languages.
 pub struct ReaderTexts {
@@ -1329,3 +1274,58 @@ pub static READER_EN: ReaderTexts = ReaderTexts {
     not_found: "The registry has no data for this NIK; code",
     quota: "Quota used",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookie_parsing_defaults_to_indonesian() {
+        assert_eq!(Lang::from_cookie_str(""), Lang::Id);
+        assert_eq!(Lang::from_cookie_str("a=b; sigap_lang=en"), Lang::En);
+        assert_eq!(Lang::from_cookie_str("sigap_lang=fr"), Lang::Id);
+        assert_eq!(Lang::from_cookie_str("xsigap_lang=en"), Lang::Id);
+    }
+
+    #[test]
+    fn error_messages_are_translated() {
+        let e = crate::AppError::TooManyAttempts {
+            retry_after_secs: 7,
+        };
+        assert!(ID.error_message(&e).contains("7 detik"));
+        assert!(EN.error_message(&e).contains("7 seconds"));
+        assert_eq!(
+            ID.error_message(&crate::AppError::SignInFailed),
+            "Nama pengguna atau kata sandi salah."
+        );
+        assert_eq!(ID.role_label("operator"), "Petugas");
+        assert_eq!(EN.role_label("operator"), "Operator");
+        assert_eq!(
+            ID.access_reason("AGREEMENT_EXPIRED"),
+            "Perjanjian kerja sama telah berakhir"
+        );
+        assert_eq!(
+            EN.access_reason("SPTJM_MISSING"),
+            "SPTJM of the head not recorded"
+        );
+        assert_eq!(ID.access_reason("X"), "X");
+        assert_eq!(ID.status_label("requested"), "Diajukan");
+        let e = crate::AppError::Rejected {
+            code: "ADDENDUM_NOT_LATER".into(),
+        };
+        assert!(ID.error_message(&e).starts_with("Tanggal berakhir adendum"));
+        assert!(ID.error_message(&e).ends_with("(ADDENDUM_NOT_LATER)"));
+        assert!(EN.error_message(&e).starts_with("The addendum's end"));
+        let unknown = crate::AppError::Rejected {
+            code: "SOMETHING_NEW".into(),
+        };
+        assert_eq!(
+            ID.error_message(&unknown),
+            "Permintaan ditolak: SOMETHING_NEW"
+        );
+        assert_eq!(ID.element_label("nik"), "NIK");
+        assert_eq!(ID.element_label("no_kk"), "No KK");
+        assert_eq!(EN.element_label("alamat"), "Address");
+        assert_eq!(ID.status_action("suspended"), "Tangguhkan");
+    }
+}

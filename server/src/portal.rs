@@ -21,8 +21,8 @@ use app::{
         SessionState, ShellInfo, StaffNoticeForm, SystemStatus, UserIdSummary,
     },
     backend::{
-        CardComparison, CardElements, CardReaderInfo, IssuedReaderSecret, PairingToken,
-        ReaderForm, ReadersView,
+        CardComparison, CardElements, CardReaderInfo, IssuedReaderSecret, PairingToken, ReaderForm,
+        ReadersView,
     },
 };
 use domain::{

@@ -59,12 +59,21 @@ async fn register(b: &mut Browser, reader_id: &str) -> (StatusCode, Value) {
 async fn accept_nda(app: &AuthApp, account_id: i64) {
     let s = app.storage.as_ref();
     let v = s.current_nda(app.institution_id).await.unwrap().unwrap();
-    s.accept_nda(account_id, v.id, &Actor::system("test"), sigap_server::now_ms())
-        .await
-        .unwrap();
+    s.accept_nda(
+        account_id,
+        v.id,
+        &Actor::system("test"),
+        sigap_server::now_ms(),
+    )
+    .await
+    .unwrap();
 }
 
-fn card_args<'a>(nik: &'a str, card: &'a [(String, String)], fp: &'a str) -> Vec<(&'a str, &'a str)> {
+fn card_args<'a>(
+    nik: &'a str,
+    card: &'a [(String, String)],
+    fp: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     let mut args = vec![
         ("nik", nik),
         ("purpose", "Banjir Jumantono 2026"),
@@ -107,8 +116,10 @@ fn card_of(r: &Value) -> Vec<(String, String)> {
 async fn story(db: TestDb) {
     let (app, sim) = spawn_with_upstream(db, |c| c.auth.second_factor_roles = vec![]).await;
     let s = app.storage.as_ref();
-    app.account("admin.pembaca", Role::InstitutionAdmin, PW).await;
-    app.account("dukcapil.pembaca", Role::DisdukcapilAdmin, PW).await;
+    app.account("admin.pembaca", Role::InstitutionAdmin, PW)
+        .await;
+    app.account("dukcapil.pembaca", Role::DisdukcapilAdmin, PW)
+        .await;
     let mut admin = signed_in(&app, "admin.pembaca", PW).await;
 
     // Register: the secret once, with the snippet to paste; audited without the secret.
@@ -148,14 +159,20 @@ async fn story(db: TestDb) {
     assert_eq!(list.status, StatusCode::OK, "{:?}", list.body);
     assert_eq!(list.body["manage"], true);
     assert_eq!(list.body["readers"][0]["reader_id"], "RDR-01");
-    assert_eq!(list.body["readers"][0]["next_statuses"], json!(["inactive", "deactivated"]));
+    assert_eq!(
+        list.body["readers"][0]["next_statuses"],
+        json!(["inactive", "deactivated"])
+    );
     let mut dukcapil = signed_in(&app, "dukcapil.pembaca", PW).await;
     let all = dukcapil.server_fn("readers", &[]).await;
     assert_eq!(all.body["manage"], false, "{:?}", all.body);
     assert_eq!(all.body["readers"][0]["next_statuses"], json!([]));
     assert_eq!(
         dukcapil
-            .server_fn("set_reader_status", &[("id", &reader_row.to_string()), ("status", "inactive")])
+            .server_fn(
+                "set_reader_status",
+                &[("id", &reader_row.to_string()), ("status", "inactive")]
+            )
             .await
             .body,
         json!("Forbidden")
@@ -171,14 +188,18 @@ async fn story(db: TestDb) {
         .unwrap();
     let mut op = signed_in(&app, "operator1", "demo-operator-1-bpbd").await;
     // No NDA yet: refused.
-    let r = op.server_fn("reader_pairing", &[("reader_id", "RDR-01")]).await;
+    let r = op
+        .server_fn("reader_pairing", &[("reader_id", "RDR-01")])
+        .await;
     if s.nda_status(operator.id).await.unwrap().satisfied() {
         assert_eq!(r.status, StatusCode::OK);
     } else {
         assert_eq!(rejected(&r.body), "NDA_REQUIRED", "{:?}", r.body);
         accept_nda(&app, operator.id).await;
     }
-    let r = op.server_fn("reader_pairing", &[("reader_id", "RDR-01")]).await;
+    let r = op
+        .server_fn("reader_pairing", &[("reader_id", "RDR-01")])
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     let token = r.body["token"].as_str().unwrap().to_string();
     let key = ReaderSecret::new(secret.as_bytes().to_vec()).unwrap();
@@ -186,11 +207,25 @@ async fn story(db: TestDb) {
     let p = pairing::verify(&key, &token, "RDR-01", now).unwrap();
     assert_eq!(p.operator_id, format!("op-{}", operator.id));
     assert!(p.expires_at_ms <= now + pairing::DEFAULT_LIFETIME_MS);
+    // An operator who has not accepted the NDA gets no token.
+    app.account("petugas.baru", Role::Operator, PW).await;
+    let mut fresh = signed_in(&app, "petugas.baru", PW).await;
+    let r = fresh
+        .server_fn("reader_pairing", &[("reader_id", "RDR-01")])
+        .await;
+    assert_eq!(rejected(&r.body), "NDA_REQUIRED", "{:?}", r.body);
+    // Roles without nik.lookup are refused before anything is looked up.
+    let r = admin
+        .server_fn("reader_pairing", &[("reader_id", "RDR-01")])
+        .await;
+    assert_eq!(r.body, json!("Forbidden"));
     let info = op.server_fn("card_reader_info", &[]).await;
     assert_eq!(info.body["bridge_port"], 47265);
     assert_eq!(info.body["readers"][0]["reader_id"], "RDR-01");
     // Unknown reader.
-    let r = op.server_fn("reader_pairing", &[("reader_id", "RDR-99")]).await;
+    let r = op
+        .server_fn("reader_pairing", &[("reader_id", "RDR-99")])
+        .await;
     assert_eq!(rejected(&r.body), "READER_UNKNOWN");
     // Another institution's reader.
     let now = sigap_server::now_ms();
@@ -224,11 +259,16 @@ async fn story(db: TestDb) {
     let mut other_admin = signed_in(&app, "admin.dinsos", PW).await;
     let (status, _) = register(&mut other_admin, "RDR-DINSOS").await;
     assert_eq!(status, StatusCode::OK);
-    let r = op.server_fn("reader_pairing", &[("reader_id", "RDR-DINSOS")]).await;
+    let r = op
+        .server_fn("reader_pairing", &[("reader_id", "RDR-DINSOS")])
+        .await;
     assert_eq!(r.body, json!("Forbidden"));
     // The other institution's admin cannot touch ours, nor see it.
     let r = other_admin
-        .server_fn("set_reader_status", &[("id", &reader_row.to_string()), ("status", "inactive")])
+        .server_fn(
+            "set_reader_status",
+            &[("id", &reader_row.to_string()), ("status", "inactive")],
+        )
         .await;
     assert_eq!(r.body, json!("Forbidden"), "{:?}", r.body);
     let theirs = other_admin.server_fn("readers", &[]).await;
@@ -241,7 +281,9 @@ async fn story(db: TestDb) {
         .server_fn("set_reader_status", &[("id", &id), ("status", "inactive")])
         .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    let r = op.server_fn("reader_pairing", &[("reader_id", "RDR-01")]).await;
+    let r = op
+        .server_fn("reader_pairing", &[("reader_id", "RDR-01")])
+        .await;
     assert_eq!(rejected(&r.body), "READER_INACTIVE");
     let info = op.server_fn("card_reader_info", &[]).await;
     assert_eq!(info.body["readers"], json!([]));
@@ -249,11 +291,15 @@ async fn story(db: TestDb) {
         .server_fn("set_reader_status", &[("id", &id), ("status", "active")])
         .await;
     // Rotation: the old secret no longer verifies new tokens.
-    let rotated = admin.server_fn("rotate_reader_secret", &[("id", &id)]).await;
+    let rotated = admin
+        .server_fn("rotate_reader_secret", &[("id", &id)])
+        .await;
     assert_eq!(rotated.status, StatusCode::OK, "{:?}", rotated.body);
     let new_secret = rotated.body["secret"].as_str().unwrap().to_string();
     assert_ne!(new_secret, secret);
-    let r = op.server_fn("reader_pairing", &[("reader_id", "RDR-01")]).await;
+    let r = op
+        .server_fn("reader_pairing", &[("reader_id", "RDR-01")])
+        .await;
     let token = r.body["token"].as_str().unwrap();
     let now = sigap_server::now_ms();
     assert_eq!(
@@ -275,7 +321,13 @@ async fn story(db: TestDb) {
         .collect();
     assert_eq!(
         events,
-        ["reader.rotate_secret", "reader.status", "reader.status", "reader.register", "reader.register"]
+        [
+            "reader.rotate_secret",
+            "reader.status",
+            "reader.status",
+            "reader.register",
+            "reader.register"
+        ]
     );
 
     // Card comparison: one hit, differences flagged, audited on channel reader.
@@ -346,10 +398,22 @@ async fn story(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(entries.len() as i64 - used_before, 2, "{entries:?}");
-    assert!(entries.iter().all(|e| e.channel.as_deref() == Some("reader")));
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.channel.as_deref() == Some("reader"))
+    );
     assert!(entries.iter().all(|e| e.event == "nik.lookup"));
     assert_eq!(entries[0].outcome_code.as_deref(), Some("01"));
-    assert_eq!(entries[0].quota_state.as_deref().map(|q| q.split('/').next().unwrap().parse::<i64>().unwrap()), Some(first_used + 1));
+    assert_eq!(
+        entries[0].quota_state.as_deref().map(|q| q
+            .split('/')
+            .next()
+            .unwrap()
+            .parse::<i64>()
+            .unwrap()),
+        Some(first_used + 1)
+    );
     let details: Vec<String> = s
         .list_audit_events(&AuditEventFilter {
             event_prefix: Some("nik.lookup".into()),
@@ -384,18 +448,29 @@ async fn story(db: TestDb) {
 
     // Retired: final, no pairing, no rotation.
     admin
-        .server_fn("set_reader_status", &[("id", &id), ("status", "deactivated")])
+        .server_fn(
+            "set_reader_status",
+            &[("id", &id), ("status", "deactivated")],
+        )
         .await;
-    let r = op.server_fn("reader_pairing", &[("reader_id", "RDR-01")]).await;
+    let r = op
+        .server_fn("reader_pairing", &[("reader_id", "RDR-01")])
+        .await;
     assert_eq!(rejected(&r.body), "READER_INACTIVE");
-    let r = admin.server_fn("rotate_reader_secret", &[("id", &id)]).await;
+    let r = admin
+        .server_fn("rotate_reader_secret", &[("id", &id)])
+        .await;
     assert_eq!(rejected(&r.body), "READER_DEACTIVATED");
     let r = admin
         .server_fn("set_reader_status", &[("id", &id), ("status", "active")])
         .await;
     assert_eq!(rejected(&r.body), "READER_STATUS_NOT_ALLOWED");
     assert_eq!(
-        s.reader_by_reader_id("RDR-01").await.unwrap().unwrap().status,
+        s.reader_by_reader_id("RDR-01")
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         ReaderStatus::Deactivated
     );
 
@@ -415,7 +490,9 @@ async fn story(db: TestDb) {
             )
             .await;
     }
-    let r = op.server_fn("reader_pairing", &[("reader_id", "RDR-02")]).await;
+    let r = op
+        .server_fn("reader_pairing", &[("reader_id", "RDR-02")])
+        .await;
     assert_eq!(rejected(&r.body), "AGREEMENT_SUSPENDED", "{:?}", r.body);
 
     drop(sim);

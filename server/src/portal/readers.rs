@@ -115,14 +115,21 @@ impl PortalBackend {
     }
 
     async fn institution_label(&self, id: i64) -> Result<String, AppError> {
-        Ok(self.institution_names().await?.remove(&id).unwrap_or_default())
+        Ok(self
+            .institution_names()
+            .await?
+            .remove(&id)
+            .unwrap_or_default())
     }
 
     pub(super) async fn readers_view(&self, parts: &Parts) -> Result<ReadersView, AppError> {
         let user = super::authenticated(parts)?;
         let role = user.user.role;
         let (manage, scope) = if role.allows(Permission::ManageReaders) {
-            (true, Some(user.user.institution_id.ok_or(AppError::Forbidden)?))
+            (
+                true,
+                Some(user.user.institution_id.ok_or(AppError::Forbidden)?),
+            )
         } else if role.allows(Permission::ManageAgreements) {
             (false, None)
         } else {
@@ -477,10 +484,7 @@ pub fn compare(card: &CardElements, r: &Resident) -> Vec<ElementComparison> {
     let a = &r.alamat;
     vec![
         verdict("name", name),
-        verdict(
-            "birth_place",
-            text_same(&card.birth_place, &r.tempat_lahir),
-        ),
+        verdict("birth_place", text_same(&card.birth_place, &r.tempat_lahir)),
         verdict("birth_date", birth_date),
         verdict("sex", sex),
         verdict("address", text_same(&card.address, &a.alamat)),

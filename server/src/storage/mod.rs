@@ -39,8 +39,8 @@ pub use audit_events::{
 pub use dukcapil_user_ids::{DukcapilUserId, DukcapilUserIdStore, UserIdApplication};
 pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};
 pub use nda::{NdaAcceptance, NdaSignature, NdaStatus, NdaStore, NdaVersion};
-pub use readers::{NewReader, Reader, ReaderStatus, ReaderStore};
 pub use quota::{QuotaDay, QuotaStore, QuotaSubject, ReserveOutcome, ReserveRequest, Settlement};
+pub use readers::{NewReader, Reader, ReaderStatus, ReaderStore};
 
 pub use credentials::{Ceremony, CredentialStore, NewPasskey, SecondFactorReset, StoredPasskey};
 pub use sessions::{SessionRecordStore, SessionRow, SessionWrite};

@@ -36,6 +36,21 @@ async fn signed_in(app: &AuthApp, username: &str, password: &str) -> Browser {
     b
 }
 
+/// A page as the browser gets it: status and HTML.
+async fn page(app: &AuthApp, b: &Browser, path: &str) -> (StatusCode, String) {
+    let mut req = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap()
+        .get(app.url(path));
+    if let Some(c) = &b.cookie {
+        req = req.header(reqwest::header::COOKIE, format!("sigap_session={c}"));
+    }
+    let res = req.send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
 fn rejected(body: &Value) -> &str {
     body["Rejected"]["code"].as_str().unwrap_or("")
 }
@@ -116,7 +131,8 @@ fn card_of(r: &Value) -> Vec<(String, String)> {
 async fn story(db: TestDb) {
     let (app, sim) = spawn_with_upstream(db, |c| c.auth.second_factor_roles = vec![]).await;
     let s = app.storage.as_ref();
-    app.account("admin.pembaca", Role::InstitutionAdmin, PW)
+    let admin_account = app
+        .account("admin.pembaca", Role::InstitutionAdmin, PW)
         .await;
     app.account("dukcapil.pembaca", Role::DisdukcapilAdmin, PW)
         .await;
@@ -274,6 +290,27 @@ async fn story(db: TestDb) {
     let theirs = other_admin.server_fn("readers", &[]).await;
     assert_eq!(theirs.body["readers"].as_array().unwrap().len(), 1);
     assert_eq!(theirs.body["readers"][0]["reader_id"], "RDR-DINSOS");
+
+    // The pages render on the server: the inventory for the admin, the panel for the operator;
+    // the gates refuse the others.
+    accept_nda(&app, admin_account.id).await;
+    let (status, html) = page(&app, &admin, "/admin/pembaca").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"reader-row\""), "{html}");
+    assert!(html.contains("RDR-01"));
+    assert!(!html.contains(&secret));
+    let (status, html) = page(&app, &op, "/cek-kartu").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"card-panel\""), "{html}");
+    assert!(html.contains("RDR-01"));
+    assert_eq!(
+        page(&app, &op, "/admin/pembaca").await.0,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        page(&app, &admin, "/cek-kartu").await.0,
+        StatusCode::FORBIDDEN
+    );
 
     // Inactive: refused; reactivated: paired again.
     let id = reader_row.to_string();

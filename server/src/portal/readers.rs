@@ -251,9 +251,9 @@ impl PortalBackend {
         })
     }
 
-    /// The gates every card-reader call of an operator passes: `nik.lookup`, NDA accepted,
-    /// institution access active. Returns the institution.
-    async fn reader_gates(&self, parts: &Parts) -> Result<i64, AppError> {
+    /// The gates a pairing passes: `nik.lookup`, NDA accepted, institution access active.
+    /// Returns the caller's account id and institution.
+    async fn reader_gates(&self, parts: &Parts) -> Result<(i64, i64), AppError> {
         let user = permitted(parts, Permission::NikLookup)?;
         let institution_id = user.user.institution_id.ok_or(AppError::Forbidden)?;
         let storage = &self.state.storage;
@@ -272,7 +272,7 @@ impl PortalBackend {
         if let Some(code) = access.reason_code() {
             return Err(rejected(code));
         }
-        Ok(institution_id)
+        Ok((user.user.account_id, institution_id))
     }
 
     pub(super) async fn card_reader_info_for(
@@ -306,8 +306,7 @@ impl PortalBackend {
         parts: &Parts,
         reader_id: &str,
     ) -> Result<PairingToken, AppError> {
-        let institution_id = self.reader_gates(parts).await?;
-        let user = permitted(parts, Permission::NikLookup)?;
+        let (account_id, institution_id) = self.reader_gates(parts).await?;
         let storage = &self.state.storage;
         let reader = storage
             .reader_by_reader_id(reader_id.trim())
@@ -334,7 +333,7 @@ impl PortalBackend {
         let now = self.state.auth.clock().now_ms();
         let token = pairing::create(
             &secret,
-            &operator_token_id(user.user.account_id),
+            &operator_token_id(account_id),
             &reader.reader_id,
             now,
             pairing::DEFAULT_LIFETIME_MS,

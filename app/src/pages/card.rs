@@ -417,13 +417,97 @@ fn ComparisonView(result: Result<CardComparison, AppError>) -> impl IntoView {
     }
 }
 
+/// A message from the bridge, as the panel uses it (docs/reader-protocol.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BridgeEvent {
+    /// The readers the bridge sees, with whether each holds a card.
+    Hello {
+        readers: Vec<(String, bool)>,
+    },
+    ReaderAttached(String),
+    ReaderDetached(String),
+    CardInserted(String),
+    CardRemoved(String),
+    Read(Box<CardRead>),
+    Error {
+        code: String,
+        message: String,
+    },
+}
+
+fn text(v: &serde_json::Value, key: &str) -> String {
+    v.get(key)
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Reads one bridge message; `None` for anything the panel ignores (`pong`, unknown types,
+/// malformed text).
+pub fn parse_bridge_message(raw: &str) -> Option<BridgeEvent> {
+    let msg = serde_json::from_str::<serde_json::Value>(raw).ok()?;
+    if msg.get("v").and_then(serde_json::Value::as_u64) != Some(1) {
+        return None;
+    }
+    Some(match msg.get("type").and_then(serde_json::Value::as_str)? {
+        "hello" => BridgeEvent::Hello {
+            readers: msg
+                .get("readers")
+                .and_then(serde_json::Value::as_array)
+                .map(|rs| {
+                    rs.iter()
+                        .map(|r| (text(r, "name"), r.get("card").is_some_and(|c| !c.is_null())))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        },
+        "reader_attached" => BridgeEvent::ReaderAttached(text(&msg, "reader")),
+        "reader_detached" => BridgeEvent::ReaderDetached(text(&msg, "reader")),
+        "card_inserted" => BridgeEvent::CardInserted(text(&msg, "reader")),
+        "card_removed" => BridgeEvent::CardRemoved(text(&msg, "reader")),
+        "read_result" => {
+            let d = msg.get("demographics").cloned().unwrap_or_default();
+            let fp = msg.get("fingerprint").cloned().unwrap_or_default();
+            BridgeEvent::Read(Box::new(CardRead {
+                nik: text(&msg, "nik"),
+                card: CardElements {
+                    name: text(&d, "name"),
+                    birth_place: text(&d, "birth_place"),
+                    birth_date: text(&d, "birth_date"),
+                    sex: text(&d, "sex"),
+                    address: text(&d, "address"),
+                    rt: text(&d, "rt"),
+                    rw: text(&d, "rw"),
+                    village: text(&d, "village"),
+                    district: text(&d, "district"),
+                    regency: text(&d, "regency"),
+                    province: text(&d, "province"),
+                    marital_status: text(&d, "marital_status"),
+                    occupation: text(&d, "occupation"),
+                },
+                fingerprint: match text(&fp, "verdict").as_str() {
+                    v @ ("matched" | "not_matched") => v.to_string(),
+                    _ => "not_performed".to_string(),
+                },
+                attempts_left: fp
+                    .get("attempts_left")
+                    .and_then(serde_json::Value::as_u64)
+                    .and_then(|n| u8::try_from(n).ok()),
+            }))
+        }
+        "error" => BridgeEvent::Error {
+            code: text(&msg, "code"),
+            message: text(&msg, "message"),
+        },
+        _ => return None,
+    })
+}
+
 /// The WebSocket to the bridge (browser only; on the server every call does nothing).
 mod ws {
+    #[cfg(feature = "hydrate")]
+    use super::Bridge;
     use super::PanelState;
-    #[cfg(feature = "hydrate")]
-    use super::{Bridge, CardRead};
-    #[cfg(feature = "hydrate")]
-    use crate::backend::CardElements;
     #[cfg(feature = "hydrate")]
     use leptos::prelude::*;
 
@@ -507,20 +591,10 @@ mod ws {
         }
     }
 
-    #[cfg(feature = "hydrate")]
-    fn text(v: &serde_json::Value, key: &str) -> String {
-        v.get(key)
-            .and_then(serde_json::Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    /// One message from the bridge.
+    /// One message from the bridge, applied to the panel.
     #[cfg(feature = "hydrate")]
     fn handle(raw: &str, state: PanelState) {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(raw) else {
-            return;
-        };
+        use super::BridgeEvent;
         let set_card = |reader: String, card: bool| {
             state.readers.update(|rs| {
                 if let Some(r) = rs.iter_mut().find(|(n, _)| *n == reader) {
@@ -530,64 +604,76 @@ mod ws {
                 }
             })
         };
-        match msg.get("type").and_then(serde_json::Value::as_str) {
-            Some("hello") => {
-                let readers = msg
-                    .get("readers")
-                    .and_then(serde_json::Value::as_array)
-                    .map(|rs| {
-                        rs.iter()
-                            .map(|r| (text(r, "name"), r.get("card").is_some_and(|c| !c.is_null())))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                state.readers.set(readers);
+        match super::parse_bridge_message(raw) {
+            Some(BridgeEvent::Hello { readers }) => state.readers.set(readers),
+            Some(BridgeEvent::ReaderAttached(name)) | Some(BridgeEvent::CardRemoved(name)) => {
+                set_card(name, false)
             }
-            Some("reader_attached") => set_card(text(&msg, "reader"), false),
-            Some("reader_detached") => {
-                let name = text(&msg, "reader");
+            Some(BridgeEvent::ReaderDetached(name)) => {
                 state.readers.update(|rs| rs.retain(|(n, _)| *n != name));
             }
-            Some("card_inserted") => set_card(text(&msg, "reader"), true),
-            Some("card_removed") => set_card(text(&msg, "reader"), false),
-            Some("read_result") => {
-                let d = msg.get("demographics").cloned().unwrap_or_default();
-                let fp = msg.get("fingerprint").cloned().unwrap_or_default();
+            Some(BridgeEvent::CardInserted(name)) => set_card(name, true),
+            Some(BridgeEvent::Read(read)) => {
                 state.reading.set(false);
-                state.result.set(Some(CardRead {
-                    nik: text(&msg, "nik"),
-                    card: CardElements {
-                        name: text(&d, "name"),
-                        birth_place: text(&d, "birth_place"),
-                        birth_date: text(&d, "birth_date"),
-                        sex: text(&d, "sex"),
-                        address: text(&d, "address"),
-                        rt: text(&d, "rt"),
-                        rw: text(&d, "rw"),
-                        village: text(&d, "village"),
-                        district: text(&d, "district"),
-                        regency: text(&d, "regency"),
-                        province: text(&d, "province"),
-                        marital_status: text(&d, "marital_status"),
-                        occupation: text(&d, "occupation"),
-                    },
-                    fingerprint: match text(&fp, "verdict").as_str() {
-                        v @ ("matched" | "not_matched") => v.to_string(),
-                        _ => "not_performed".to_string(),
-                    },
-                    attempts_left: fp
-                        .get("attempts_left")
-                        .and_then(serde_json::Value::as_u64)
-                        .and_then(|n| u8::try_from(n).ok()),
-                }));
+                state.result.set(Some(*read));
             }
-            Some("error") => {
+            Some(BridgeEvent::Error { code, message }) => {
                 state.reading.set(false);
-                state
-                    .error
-                    .set(Some((text(&msg, "code"), text(&msg, "message"))));
+                state.error.set(Some((code, message)));
             }
-            _ => {}
+            None => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Examples from docs/reader-protocol.md (synthetic data).
+    const HELLO: &str = r#"{"v":1,"type":"hello","bridge":"reader-bridge 0.1.0","protocol":1,"reader_id":"RDR-01","readers":[{"name":"Virtual PCD 00 00","card":{"atr":"3B8A800153494741502D454B545060","uid":"04A1B2C3D4E5F6"}},{"name":"Virtual PCD 00 01","card":null}]}"#;
+    const READ: &str = r#"{"v":1,"type":"read_result","id":"r-4","reader":"Virtual PCD 00 00","card":{"atr":"3B8A800153494741502D454B545060","uid":"04A1B2C3D4E5F6"},"nik":"3313010101900001","demographics":{"name":"SINTETIS CONTOH","birth_place":"KARANGANYAR","birth_date":"01-01-1990","sex":"LAKI-LAKI","blood_group":"O","address":"DUSUN CONTOH","rt":"001","rw":"002","village":"JATIPURO","district":"JATIPURO","regency":"KARANGANYAR","province":"JAWA TENGAH","religion":"ISLAM","marital_status":"KAWIN","occupation":"PETANI/PEKEBUN","citizenship":"WNI","valid_until":"SEUMUR HIDUP"},"fingerprint":{"verdict":"not_performed","attempts_left":0,"reason":"blocked"}}"#;
+
+    #[test]
+    fn protocol_examples_parse() {
+        assert_eq!(
+            parse_bridge_message(HELLO),
+            Some(BridgeEvent::Hello {
+                readers: vec![
+                    ("Virtual PCD 00 00".into(), true),
+                    ("Virtual PCD 00 01".into(), false)
+                ]
+            })
+        );
+        let Some(BridgeEvent::Read(read)) = parse_bridge_message(READ) else {
+            panic!("not a read");
+        };
+        assert_eq!(read.nik, "3313010101900001");
+        assert_eq!(read.card.name, "SINTETIS CONTOH");
+        assert_eq!(read.card.birth_date, "01-01-1990");
+        assert_eq!(read.card.occupation, "PETANI/PEKEBUN");
+        assert_eq!(read.fingerprint, "not_performed");
+        assert_eq!(read.attempts_left, Some(0));
+        assert_eq!(
+            parse_bridge_message(
+                r#"{"v":1,"type":"error","id":"r-1","code":"CARD_REMOVED","message":"Kartu dicabut."}"#
+            ),
+            Some(BridgeEvent::Error {
+                code: "CARD_REMOVED".into(),
+                message: "Kartu dicabut.".into()
+            })
+        );
+        assert_eq!(
+            parse_bridge_message(
+                r#"{"v":1,"type":"card_inserted","reader":"R","atr":"3B","uid":null}"#
+            ),
+            Some(BridgeEvent::CardInserted("R".into()))
+        );
+        assert_eq!(
+            parse_bridge_message(r#"{"v":1,"type":"pong","id":"p-1"}"#),
+            None
+        );
+        assert_eq!(parse_bridge_message(r#"{"v":2,"type":"hello"}"#), None);
+        assert_eq!(parse_bridge_message("not json"), None);
     }
 }

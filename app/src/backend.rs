@@ -376,15 +376,130 @@ pub struct AgreementForm {
     pub daily_quota: String,
 }
 
+/// A registered card reader as the inventory shows it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderSummary {
+    pub id: i64,
+    pub reader_id: String,
+    pub institution_name: String,
+    pub work_unit: String,
+    pub serial_number: String,
+    pub sam_number: String,
+    /// `active`, `inactive`, `deactivated`.
+    pub status: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub secret_rotated_at_ms: i64,
+    /// Statuses this reader may move to (computed on the server).
+    pub next_statuses: Vec<String>,
+}
+
+/// `/admin/pembaca`: the institution's readers (institution admin, `manage`), or every
+/// institution's readers read-only (Disdukcapil admin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReadersView {
+    pub manage: bool,
+    pub readers: Vec<ReaderSummary>,
+}
+
+/// Registering a reader.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReaderForm {
+    pub reader_id: String,
+    pub work_unit: String,
+    pub serial_number: String,
+    pub sam_number: String,
+}
+
+/// A reader's new secret, shown once, with the reader-bridge configuration to paste.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedReaderSecret {
+    pub reader: ReaderSummary,
+    pub secret: String,
+    pub config_snippet: String,
+}
+
+/// A reader the operator may pair with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardReaderChoice {
+    pub reader_id: String,
+    pub work_unit: String,
+}
+
+/// What the card panel needs before it connects to the bridge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardReaderInfo {
+    /// The bridge's WebSocket port on 127.0.0.1.
+    pub bridge_port: u16,
+    /// The caller's institution's active readers.
+    pub readers: Vec<CardReaderChoice>,
+    /// This portal's origin, for the bridge's `--origin`.
+    pub portal_origin: Option<String>,
+}
+
+/// A short-lived pairing token for one reader (`domain::pairing`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PairingToken {
+    pub reader_id: String,
+    pub token: String,
+    pub expires_at_ms: i64,
+}
+
+/// The card's demographic elements as the bridge read them (`read_result.demographics`);
+/// sent to the server for one comparison and never stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CardElements {
+    pub name: String,
+    pub birth_place: String,
+    /// `DD-MM-YYYY` as on the card.
+    pub birth_date: String,
+    /// `LAKI-LAKI` / `PEREMPUAN`.
+    pub sex: String,
+    pub address: String,
+    pub rt: String,
+    pub rw: String,
+    pub village: String,
+    pub district: String,
+    pub regency: String,
+    pub province: String,
+    pub marital_status: String,
+    pub occupation: String,
+}
+
+/// One element compared: the same on card and registry, different, or not comparable (one
+/// side empty). Values are not returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElementComparison {
+    pub element: String,
+    /// `same`, `different`, `not_compared`.
+    pub verdict: String,
+}
+
+/// The answer of `card_compare`: per element, without either side's values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardComparison {
+    /// The registry knew the NIK (code 01/12) and the elements were compared.
+    pub found: bool,
+    /// The upstream response code, or `UNAVAILABLE_…`.
+    pub outcome_code: String,
+    pub elements: Vec<ElementComparison>,
+    pub differences: usize,
+    pub fingerprint: String,
+    pub quota_used: Option<i64>,
+    pub quota_limit: Option<i64>,
+}
+
 #[cfg(feature = "ssr")]
 pub use ssr::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::{
-        AccountView, AgreementForm, ApiTokenForm, ApiTokensView, DisdukcapilInstitutionView,
-        InstitutionAdminView, InstitutionSummary, IssuedApiToken, NdaView, OversightView,
-        SessionInfo, ShellInfo, StaffNoticeForm, SystemStatus,
+        AccountView, AgreementForm, ApiTokenForm, ApiTokensView, CardComparison, CardElements,
+        CardReaderInfo, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
+        IssuedApiToken, IssuedReaderSecret, NdaView, OversightView, PairingToken, ReaderForm,
+        ReadersView, SessionInfo, ShellInfo, StaffNoticeForm, SystemStatus,
     };
     use crate::AppError;
     use http::request::Parts;
@@ -547,6 +662,41 @@ mod ssr {
             signer_position: String,
             signed_on: String,
         ) -> BoxFuture<'_, Result<DisdukcapilInstitutionView, AppError>>;
+        /// `/admin/pembaca`: readers (`readers.manage`: own institution; `agreements.manage`:
+        /// all, read-only).
+        fn readers(&self, parts: Parts) -> BoxFuture<'_, Result<ReadersView, AppError>>;
+        fn register_reader(
+            &self,
+            parts: Parts,
+            form: ReaderForm,
+        ) -> BoxFuture<'_, Result<IssuedReaderSecret, AppError>>;
+        fn set_reader_status(
+            &self,
+            parts: Parts,
+            id: i64,
+            status: String,
+        ) -> BoxFuture<'_, Result<ReadersView, AppError>>;
+        fn rotate_reader_secret(
+            &self,
+            parts: Parts,
+            id: i64,
+        ) -> BoxFuture<'_, Result<IssuedReaderSecret, AppError>>;
+        /// The card panel: bridge port and the institution's active readers (`nik.lookup`).
+        fn card_reader_info(&self, parts: Parts)
+        -> BoxFuture<'_, Result<CardReaderInfo, AppError>>;
+        fn reader_pairing(
+            &self,
+            parts: Parts,
+            reader_id: String,
+        ) -> BoxFuture<'_, Result<PairingToken, AppError>>;
+        fn card_compare(
+            &self,
+            parts: Parts,
+            nik: String,
+            purpose: String,
+            card: CardElements,
+            fingerprint: String,
+        ) -> BoxFuture<'_, Result<CardComparison, AppError>>;
     }
 
     /// The context object holding the server's [`Backend`].

@@ -42,6 +42,11 @@ pub const PAGE_GATES: &[(&str, PageGate)] = &[
         "/pengawasan",
         PageGate::AnyOf(&[Permission::ViewSignatures]),
     ),
+    (
+        "/admin/pembaca",
+        PageGate::AnyOf(&[Permission::ManageReaders, Permission::ManageAgreements]),
+    ),
+    ("/cek-kartu", PageGate::AnyOf(&[Permission::NikLookup])),
 ];
 
 /// The gate of a page path, if it is a page.

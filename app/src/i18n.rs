@@ -1029,6 +1029,38 @@ impl Texts {
                 "Perubahan status ID pengguna ini tidak diizinkan.",
                 "This user-ID status change is not allowed.",
             ),
+            "READER_INVALID" => (
+                "Data pembaca tidak valid: ID 1-64 karakter A-Z a-z 0-9 _ -, unit kerja, nomor seri dan nomor SAM wajib diisi.",
+                "Invalid reader: the ID is 1-64 characters of A-Z a-z 0-9 _ -; work unit, serial and SAM numbers are required.",
+            ),
+            "READER_ID_TAKEN" => (
+                "ID pembaca ini sudah terdaftar.",
+                "This reader ID is already registered.",
+            ),
+            "READER_UNKNOWN" => (
+                "Pembaca kartu ini tidak terdaftar.",
+                "This card reader is not registered.",
+            ),
+            "READER_INACTIVE" => (
+                "Pembaca kartu ini tidak aktif.",
+                "This card reader is not active.",
+            ),
+            "READER_DEACTIVATED" => (
+                "Pembaca kartu ini sudah dipensiunkan.",
+                "This card reader has been retired.",
+            ),
+            "READER_STATUS_NOT_ALLOWED" | "READER_STATUS_INVALID" => (
+                "Perubahan status pembaca ini tidak diizinkan.",
+                "This reader status change is not allowed.",
+            ),
+            "SECRETS_UNAVAILABLE" => (
+                "Kunci penyegel rahasia ([secrets]) belum dikonfigurasi di server.",
+                "The sealing key ([secrets]) is not configured on the server.",
+            ),
+            "FINGERPRINT_INVALID" => (
+                "Hasil sidik jari dari pembaca tidak dikenali.",
+                "The reader's fingerprint verdict is not recognised.",
+            ),
             _ => return None,
         };
         Some(if id { ind } else { eng })
@@ -1136,6 +1168,238 @@ mod browser {
         Lang::Id
     }
 }
+
+/// The card-reader pages' strings (`/admin/pembaca`, `/cek-kartu`), kept apart from
+/// [`Texts`] so the reader work merges on its own; same two languages.
+pub struct ReaderTexts {
+    pub inv_title: &'static str,
+    pub inv_lead: &'static str,
+    pub inv_lead_readonly: &'static str,
+    pub inv_none: &'static str,
+    pub col_reader_id: &'static str,
+    pub col_institution: &'static str,
+    pub col_work_unit: &'static str,
+    pub col_serial: &'static str,
+    pub col_sam: &'static str,
+    pub col_status: &'static str,
+    pub col_rotated: &'static str,
+    pub col_actions: &'static str,
+    pub register_title: &'static str,
+    pub register_button: &'static str,
+    pub to_active: &'static str,
+    pub to_inactive: &'static str,
+    pub to_deactivated: &'static str,
+    pub rotate: &'static str,
+    pub confirm: &'static str,
+    pub secret_title: &'static str,
+    pub secret_once: &'static str,
+    pub snippet_title: &'static str,
+    pub status_active: &'static str,
+    pub status_inactive: &'static str,
+    pub status_deactivated: &'static str,
+    pub card_title: &'static str,
+    pub card_lead: &'static str,
+    pub reader_label: &'static str,
+    pub no_readers: &'static str,
+    pub connect: &'static str,
+    pub bridge_idle: &'static str,
+    pub bridge_connecting: &'static str,
+    pub bridge_connected: &'static str,
+    pub bridge_unavailable: &'static str,
+    pub bridge_help: &'static str,
+    pub bridge_help_link: &'static str,
+    pub card_present: &'static str,
+    pub card_absent: &'static str,
+    pub with_fingerprint: &'static str,
+    pub read: &'static str,
+    pub reading: &'static str,
+    pub nik_read: &'static str,
+    pub fingerprint: &'static str,
+    pub fp_matched: &'static str,
+    pub fp_not_matched: &'static str,
+    pub fp_not_performed: &'static str,
+    pub purpose: &'static str,
+    pub compare: &'static str,
+    pub compare_note: &'static str,
+    pub same: &'static str,
+    pub different: &'static str,
+    pub not_compared: &'static str,
+    pub no_differences: &'static str,
+    pub differences: &'static str,
+    pub not_found: &'static str,
+    pub quota: &'static str,
+}
+
+impl ReaderTexts {
+    /// The words for a card element code.
+    pub fn element(&self, code: &str) -> &'static str {
+        let id = std::ptr::eq(self, &READER_ID);
+        let (ind, eng) = match code {
+            "name" => ("Nama", "Name"),
+            "birth_place" => ("Tempat lahir", "Place of birth"),
+            "birth_date" => ("Tanggal lahir", "Date of birth"),
+            "sex" => ("Jenis kelamin", "Sex"),
+            "address" => ("Alamat", "Address"),
+            "rt" => ("RT", "RT"),
+            "rw" => ("RW", "RW"),
+            "village" => ("Kelurahan/Desa", "Village"),
+            "district" => ("Kecamatan", "District"),
+            "regency" => ("Kabupaten/Kota", "Regency/City"),
+            "province" => ("Provinsi", "Province"),
+            "marital_status" => ("Status perkawinan", "Marital status"),
+            "occupation" => ("Pekerjaan", "Occupation"),
+            _ => ("—", "—"),
+        };
+        if id { ind } else { eng }
+    }
+
+    /// The words for a reader status code.
+    pub fn status(&self, code: &str) -> &'static str {
+        match code {
+            "active" => self.status_active,
+            "inactive" => self.status_inactive,
+            "deactivated" => self.status_deactivated,
+            _ => "—",
+        }
+    }
+
+    /// The words for a fingerprint verdict.
+    pub fn fingerprint_verdict(&self, code: &str) -> &'static str {
+        match code {
+            "matched" => self.fp_matched,
+            "not_matched" => self.fp_not_matched,
+            _ => self.fp_not_performed,
+        }
+    }
+}
+
+impl Lang {
+    /// The card-reader pages' strings.
+    pub fn reader_texts(self) -> &'static ReaderTexts {
+        match self {
+            Lang::Id => &READER_ID,
+            Lang::En => &READER_EN,
+        }
+    }
+}
+
+pub static READER_ID: ReaderTexts = ReaderTexts {
+    inv_title: "Pembaca kartu",
+    inv_lead: "Pembaca e-KTP yang terdaftar untuk instansi ini. Rahasia pemasangan dibuat server dan hanya ditampilkan sekali.",
+    inv_lead_readonly: "Pembaca e-KTP semua instansi (hanya baca).",
+    inv_none: "Belum ada pembaca kartu terdaftar.",
+    col_reader_id: "ID pembaca",
+    col_institution: "Instansi",
+    col_work_unit: "Unit kerja",
+    col_serial: "Nomor seri",
+    col_sam: "Nomor SAM",
+    col_status: "Status",
+    col_rotated: "Rahasia diganti",
+    col_actions: "Tindakan",
+    register_title: "Daftarkan pembaca",
+    register_button: "Daftarkan",
+    to_active: "Aktifkan",
+    to_inactive: "Nonaktifkan",
+    to_deactivated: "Pensiunkan",
+    rotate: "Ganti rahasia",
+    confirm: "Yakin?",
+    secret_title: "Rahasia pembaca",
+    secret_once: "Salin sekarang: rahasia ini tidak akan ditampilkan lagi.",
+    snippet_title: "Konfigurasi reader-bridge",
+    status_active: "Aktif",
+    status_inactive: "Nonaktif",
+    status_deactivated: "Dipensiunkan",
+    card_title: "Cek kartu (e-KTP)",
+    card_lead: "Baca e-KTP dengan pembaca kartu di PC ini, lalu bandingkan isinya dengan data Dukcapil (satu kuota).",
+    reader_label: "Pembaca kartu",
+    no_readers: "Instansi ini belum punya pembaca kartu aktif.",
+    connect: "Hubungkan",
+    bridge_idle: "Belum terhubung ke reader-bridge.",
+    bridge_connecting: "Menghubungkan…",
+    bridge_connected: "Terhubung ke reader-bridge.",
+    bridge_unavailable: "reader-bridge tidak menjawab di PC ini.",
+    bridge_help: "Jalankan reader-bridge di PC ini, misalnya:",
+    bridge_help_link: "Petunjuk reader-bridge",
+    card_present: "Kartu terpasang",
+    card_absent: "Tidak ada kartu",
+    with_fingerprint: "Cocokkan sidik jari",
+    read: "Baca kartu",
+    reading: "Membaca…",
+    nik_read: "NIK terbaca",
+    fingerprint: "Sidik jari",
+    fp_matched: "Cocok",
+    fp_not_matched: "Tidak cocok",
+    fp_not_performed: "Tidak dilakukan",
+    purpose: "Keperluan",
+    compare: "Bandingkan dengan data Dukcapil",
+    compare_note: "Memakai satu kuota. Data kartu dan data Dukcapil tidak disimpan.",
+    same: "Sama",
+    different: "Berbeda",
+    not_compared: "Tidak dibandingkan",
+    no_differences: "Semua elemen yang dibandingkan sama.",
+    differences: "Elemen berbeda",
+    not_found: "Data Dukcapil tidak ditemukan untuk NIK ini; kode",
+    quota: "Kuota terpakai",
+};
+
+pub static READER_EN: ReaderTexts = ReaderTexts {
+    inv_title: "Card readers",
+    inv_lead: "The e-KTP readers registered for this institution. Pairing secrets are generated by the server and shown once.",
+    inv_lead_readonly: "Every institution's e-KTP readers (read-only).",
+    inv_none: "No card reader registered yet.",
+    col_reader_id: "Reader ID",
+    col_institution: "Institution",
+    col_work_unit: "Work unit",
+    col_serial: "Serial number",
+    col_sam: "SAM number",
+    col_status: "Status",
+    col_rotated: "Secret changed",
+    col_actions: "Actions",
+    register_title: "Register a reader",
+    register_button: "Register",
+    to_active: "Activate",
+    to_inactive: "Deactivate",
+    to_deactivated: "Retire",
+    rotate: "Rotate secret",
+    confirm: "Sure?",
+    secret_title: "Reader secret",
+    secret_once: "Copy it now: this secret will not be shown again.",
+    snippet_title: "reader-bridge configuration",
+    status_active: "Active",
+    status_inactive: "Inactive",
+    status_deactivated: "Retired",
+    card_title: "Check a card (e-KTP)",
+    card_lead: "Read an e-KTP with the card reader on this PC, then compare it with the Dukcapil registry (one quota hit).",
+    reader_label: "Card reader",
+    no_readers: "This institution has no active card reader.",
+    connect: "Connect",
+    bridge_idle: "Not connected to reader-bridge.",
+    bridge_connecting: "Connecting…",
+    bridge_connected: "Connected to reader-bridge.",
+    bridge_unavailable: "reader-bridge does not answer on this PC.",
+    bridge_help: "Start reader-bridge on this PC, for example:",
+    bridge_help_link: "reader-bridge instructions",
+    card_present: "Card inserted",
+    card_absent: "No card",
+    with_fingerprint: "Match fingerprint",
+    read: "Read card",
+    reading: "Reading…",
+    nik_read: "NIK read",
+    fingerprint: "Fingerprint",
+    fp_matched: "Matched",
+    fp_not_matched: "Not matched",
+    fp_not_performed: "Not performed",
+    purpose: "Purpose",
+    compare: "Compare with the Dukcapil registry",
+    compare_note: "Uses one quota hit. Neither the card's nor the registry's data is stored.",
+    same: "Same",
+    different: "Different",
+    not_compared: "Not compared",
+    no_differences: "Every compared element is the same.",
+    differences: "Different elements",
+    not_found: "The registry has no data for this NIK; code",
+    quota: "Quota used",
+};
 
 #[cfg(test)]
 mod tests {

@@ -141,6 +141,9 @@ pub fn Shell(children: Children) -> impl IntoView {
                             {admin.then(|| view! { <A href="/admin">{move || texts().nav_admin}</A> })}
                             {disdukcapil.then(|| view! { <A href="/disdukcapil">{move || texts().nav_disdukcapil}</A> })}
                             {oversight.then(|| view! { <A href="/pengawasan">{move || texts().nav_oversight}</A> })}
+                            // Card readers: institution admins (readers.manage) and, read-only,
+                            // Disdukcapil admins; the page gate and server check again.
+                            {(admin || disdukcapil).then(|| view! { <A href="/admin/pembaca">{move || lang.get().reader_texts().inv_title}</A> })}
                         }
                     })}
                 </Suspense>

@@ -88,6 +88,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin") view=pages::admin::InstitutionAdminPage />
                     <Route path=path!("/admin/token") view=pages::tokens::ApiTokensPage />
                     <Route path=path!("/pengawasan") view=pages::oversight::OversightPage />
+                    <Route path=path!("/admin/pembaca") view=pages::readers::ReadersPage />
+                    <Route path=path!("/cek-kartu") view=pages::card::CardCheckPage />
                     <Route
                         path=path!("/disdukcapil")
                         view=pages::admin::DisdukcapilAdminPage

@@ -36,6 +36,7 @@ fn access(n: i64) -> NewAccessEvent {
         latency_ms: Some(40 + n % 30),
         client_ip: Some("10.20.30.40".into()),
         request_id: Some(format!("req-{n:012}")),
+        fingerprint: None,
     }
 }
 

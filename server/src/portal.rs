@@ -21,6 +21,10 @@ use app::{
         OversightView, PasskeySummary, SessionAccount, SessionInfo, SessionState, ShellInfo,
         StaffNoticeForm, SystemStatus, UserIdSummary,
     },
+    backend::{
+        CardComparison, CardElements, CardReaderInfo, IssuedReaderSecret, PairingToken, ReaderForm,
+        ReadersView,
+    },
 };
 use domain::{
     access::{Permission, Role},
@@ -31,6 +35,7 @@ use http::request::Parts;
 mod agreements;
 mod notices;
 mod oversight;
+mod readers;
 mod tokens;
 
 /// The portal backend, built from the shared state.
@@ -880,6 +885,61 @@ impl Backend for PortalBackend {
                 (&signer_name, &signer_position, &signed_on),
             )
             .await
+        })
+    }
+
+    fn readers(&self, parts: Parts) -> BoxFuture<'_, Result<ReadersView, AppError>> {
+        Box::pin(async move { self.readers_view(&parts).await })
+    }
+
+    fn register_reader(
+        &self,
+        parts: Parts,
+        form: ReaderForm,
+    ) -> BoxFuture<'_, Result<IssuedReaderSecret, AppError>> {
+        Box::pin(async move { self.register_reader_for(&parts, &form).await })
+    }
+
+    fn set_reader_status(
+        &self,
+        parts: Parts,
+        id: i64,
+        status: String,
+    ) -> BoxFuture<'_, Result<ReadersView, AppError>> {
+        Box::pin(async move { self.set_reader_status_for(&parts, id, &status).await })
+    }
+
+    fn rotate_reader_secret(
+        &self,
+        parts: Parts,
+        id: i64,
+    ) -> BoxFuture<'_, Result<IssuedReaderSecret, AppError>> {
+        Box::pin(async move { self.rotate_reader_secret_for(&parts, id).await })
+    }
+
+    fn card_reader_info(&self, parts: Parts) -> BoxFuture<'_, Result<CardReaderInfo, AppError>> {
+        Box::pin(async move { self.card_reader_info_for(&parts).await })
+    }
+
+    fn reader_pairing(
+        &self,
+        parts: Parts,
+        reader_id: String,
+    ) -> BoxFuture<'_, Result<PairingToken, AppError>> {
+        Box::pin(async move { self.reader_pairing_for(&parts, &reader_id).await })
+    }
+
+    fn card_compare(
+        &self,
+        parts: Parts,
+        nik: String,
+        purpose: String,
+        card: CardElements,
+        fingerprint: String,
+    ) -> BoxFuture<'_, Result<CardComparison, AppError>> {
+        Box::pin(async move {
+            self.card_compare_for(&parts, &nik, &purpose, &card, &fingerprint)
+                .await
         })
     }
 }

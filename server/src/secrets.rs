@@ -228,6 +228,12 @@ pub fn credential_aad(dukcapil_user_id_row: i64) -> String {
     format!("sigap:dukcapil_user_ids:{dukcapil_user_id_row}:credential")
 }
 
+/// The associated data of a card reader's pairing secret: the reader id it belongs to
+/// (unique across the portal, and never changed).
+pub fn reader_secret_aad(reader_id: &str) -> String {
+    format!("sigap:readers:{reader_id}:secret")
+}
+
 struct KeyEntry {
     id: String,
     key: Zeroizing<[u8; KEY_LEN]>,

@@ -1,5 +1,5 @@
-//! The one verification service every door uses (portal, web-service API, later batch and
-//! card reader): "verify and forget".
+//! The one verification service every door uses (portal, web-service API, card reader, later
+//! batch): "verify and forget".
 //!
 //! ```text
 //! caller ─► permission ─► Nik::parse (invalid: refused, no hit) ─► purpose ─► NDA (people)
@@ -184,8 +184,26 @@ pub enum ServiceError {
     Storage(#[from] StorageError),
 }
 
+/// What a door adds to the access entry beyond the request itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccessExtra {
+    /// Card-reader channel: the fingerprint verdict the reader reported (`matched`,
+    /// `not_matched`, `not_performed`); recorded in the entry, never checked here.
+    pub fingerprint: Option<String>,
+}
+
 /// Runs one access attempt through the whole pipeline.
 pub async fn serve(state: &AppState, req: AccessRequest) -> Result<Served, ServiceError> {
+    serve_with(state, req, AccessExtra::default()).await
+}
+
+/// [`serve`] with what the door adds to the access entry (the card reader's fingerprint
+/// verdict).
+pub async fn serve_with(
+    state: &AppState,
+    req: AccessRequest,
+    extra: AccessExtra,
+) -> Result<Served, ServiceError> {
     let started = Instant::now();
     let now_ms = crate::now_ms();
     let Some(key) = state.audit.as_ref().and_then(|a| a.nik.as_ref()) else {
@@ -211,6 +229,7 @@ pub async fn serve(state: &AppState, req: AccessRequest) -> Result<Served, Servi
         dukcapil_user_id: None,
         quota_state: None,
         now_ms,
+        fingerprint: extra.fingerprint,
     };
     let outcome = pipeline(state, &req, parsed, &mut entry).await;
     let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -253,6 +272,7 @@ struct Entry<'a> {
     dukcapil_user_id: Option<String>,
     quota_state: Option<String>,
     now_ms: i64,
+    fingerprint: Option<String>,
 }
 
 impl Entry<'_> {
@@ -289,6 +309,7 @@ impl Entry<'_> {
             latency_ms: Some(latency_ms),
             client_ip: c.client_ip.clone(),
             request_id: c.request_id.clone(),
+            fingerprint: self.fingerprint.clone(),
         }
     }
 }

@@ -241,6 +241,21 @@ fn sample(
                 ("form[reference]", ""),
                 ("form[notified_on]", "2026-01-05"),
             ],
+            "register_reader" => vec![
+                ("form[reader_id]", "RDR-UJI-AKSES"),
+                ("form[work_unit]", "Pusdalops"),
+                ("form[serial_number]", "SN-UJI-1"),
+                ("form[sam_number]", "SAM-UJI-1"),
+            ],
+            "set_reader_status" => vec![("id", "999999"), ("status", "inactive")],
+            "rotate_reader_secret" => vec![("id", "999999")],
+            "reader_pairing" => vec![("reader_id", "RDR-UJI-999")],
+            "card_compare" => vec![
+                ("nik", "3313015001900001"),
+                ("purpose", "Uji akses"),
+                ("card[name]", "Uji"),
+                ("fingerprint", "not_performed"),
+            ],
             "change_password" => vec![
                 ("current_password", "kata-sandi-salah-1"),
                 ("new_password", "Kata-Sandi-Baru-Uji-2026"),

@@ -113,6 +113,7 @@ impl Fixture {
             latency_ms: Some(40 + n),
             client_ip: Some("127.0.0.1".into()),
             request_id: Some(format!("req-{n}")),
+            fingerprint: None,
         }
     }
 

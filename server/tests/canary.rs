@@ -217,7 +217,10 @@ async fn canary(db: TestDb) {
     }
     files_below(&app.data_dir, &mut kept);
     let log_bytes = logs.0.lock().unwrap().clone();
-    assert!(!log_bytes.is_empty(), "logs were captured (positive control)");
+    assert!(
+        !log_bytes.is_empty(),
+        "logs were captured (positive control)"
+    );
     kept.extend(log_bytes);
     let hay = String::from_utf8_lossy(&kept);
     assert!(

@@ -55,7 +55,11 @@ async fn story(db: TestDb) {
         "{body}"
     );
     assert!(body["error"]["message"].as_str().unwrap().contains("03"));
-    assert_eq!(sim.calls(), calls + 1, "the call went out with the stored password");
+    assert_eq!(
+        sim.calls(),
+        calls + 1,
+        "the call went out with the stored password"
+    );
 
     // The right password, stored: works (a fresh client, not the cached wrong one).
     let sealed = keyring

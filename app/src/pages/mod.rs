@@ -3,12 +3,14 @@
 pub mod account;
 pub mod admin;
 pub mod agreements;
+pub mod card;
 pub mod home;
 pub mod nda;
 pub mod not_found;
 pub mod notices;
 pub mod oversight;
 pub mod passkey;
+pub mod readers;
 pub mod sign_in;
 pub mod status;
 pub mod tokens;

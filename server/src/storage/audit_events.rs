@@ -159,6 +159,12 @@ pub struct NewAccessEvent {
     pub latency_ms: Option<i64>,
     pub client_ip: Option<String>,
     pub request_id: Option<String>,
+    /// Card-reader channel: the fingerprint verdict the reader reported (`matched`,
+    /// `not_matched`, `not_performed`), kept in the entry's `detail` as
+    /// `{"fingerprint":"…"}`. `None` leaves `detail` as `{}`, exactly what entries written
+    /// before this field hold, so the canonical encoding (version 1) is unchanged and old
+    /// entries still verify.
+    pub fingerprint: Option<String>,
 }
 
 /// A stored access attempt (what auditors search).
@@ -261,7 +267,10 @@ impl From<&NewAccessEvent> for AuditRecord {
             actor_username: e.actor_username.clone(),
             institution_id: e.institution_id,
             subject: None,
-            detail: "{}".to_string(),
+            detail: match &e.fingerprint {
+                Some(verdict) => serde_json::json!({ "fingerprint": verdict }).to_string(),
+                None => "{}".to_string(),
+            },
             client_ip: e.client_ip.clone(),
             request_id: e.request_id.clone(),
             channel: Some(e.channel.as_str().to_string()),

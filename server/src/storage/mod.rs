@@ -16,6 +16,7 @@ mod institutions;
 pub(crate) mod nda;
 mod postgres;
 pub(crate) mod quota;
+pub(crate) mod readers;
 pub(crate) mod sessions;
 mod sqlite;
 pub(crate) mod throttle;
@@ -39,6 +40,7 @@ pub use dukcapil_user_ids::{DukcapilUserId, DukcapilUserIdStore, UserIdApplicati
 pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};
 pub use nda::{NdaAcceptance, NdaSignature, NdaStatus, NdaStore, NdaVersion};
 pub use quota::{QuotaDay, QuotaStore, QuotaSubject, ReserveOutcome, ReserveRequest, Settlement};
+pub use readers::{NewReader, Reader, ReaderStatus, ReaderStore};
 
 pub use credentials::{Ceremony, CredentialStore, NewPasskey, SecondFactorReset, StoredPasskey};
 pub use sessions::{SessionRecordStore, SessionRow, SessionWrite};
@@ -140,6 +142,7 @@ pub trait Storage:
     + ThrottleStore
     + ApiTokenStore
     + QuotaStore
+    + ReaderStore
     + Send
     + Sync
     + 'static

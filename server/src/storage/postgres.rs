@@ -1,6 +1,7 @@
 //! The PostgreSQL backend: for several `sigap` replicas sharing one database.
 
 use super::quota::impl_quota_store;
+use super::readers::impl_reader_store;
 use super::{
     BackendKind, StorageError, accounts::impl_account_store, agreements::impl_agreement_store,
     api_tokens::impl_api_token_store, audit_events::impl_audit_event_store,
@@ -63,4 +64,5 @@ impl_credential_store!(PgStorage);
 impl_throttle_store!(PgStorage);
 impl_api_token_store!(PgStorage);
 impl_quota_store!(PgStorage);
+impl_reader_store!(PgStorage);
 impl_storage!(PgStorage, BackendKind::Postgres, MIGRATOR);

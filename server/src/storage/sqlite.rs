@@ -1,6 +1,7 @@
 //! The SQLite backend: the embedded default, one file in the data folder, WAL journal.
 
 use super::quota::impl_quota_store;
+use super::readers::impl_reader_store;
 use super::{
     BackendKind, StorageError, accounts::impl_account_store, agreements::impl_agreement_store,
     api_tokens::impl_api_token_store, audit_events::impl_audit_event_store,
@@ -61,4 +62,5 @@ impl_credential_store!(SqliteStorage);
 impl_throttle_store!(SqliteStorage);
 impl_api_token_store!(SqliteStorage);
 impl_quota_store!(SqliteStorage);
+impl_reader_store!(SqliteStorage);
 impl_storage!(SqliteStorage, BackendKind::Sqlite, MIGRATOR);

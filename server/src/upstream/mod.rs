@@ -26,7 +26,6 @@ mod wire;
 
 pub use breaker::{BreakerState, CircuitBreaker, Clock, ManualClock, Permit, SystemClock};
 pub use client::UpstreamClient;
-pub use per_user::{NoClient, UserIdClients};
 pub use codes::{CodeKind, ResponseCode, UpstreamCode};
 pub use config::{
     AnswerFields, CallNikFields, ClaimDateFormat, ElementNames, FORBIDDEN_FIELDS, FieldNames,
@@ -37,3 +36,4 @@ pub use model::{
     Alamat, ClaimedElements, Element, LookupOutcome, Resident, UnavailableReason, Verdict,
     VerifyOutcome, Wilayah,
 };
+pub use per_user::{NoClient, UserIdClients};

@@ -12,6 +12,7 @@ pub mod error;
 pub mod gates;
 pub mod i18n;
 pub mod layout;
+pub mod outcome;
 pub mod pages;
 pub mod session;
 
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/akun") view=pages::account::AccountPage />
                     <Route path=path!("/admin") view=pages::admin::InstitutionAdminPage />
                     <Route path=path!("/pengawasan") view=pages::oversight::OversightPage />
+                    <Route path=path!("/cek-nik") view=pages::check::CheckPage />
                     <Route
                         path=path!("/disdukcapil")
                         view=pages::admin::DisdukcapilAdminPage

@@ -52,6 +52,25 @@ fn rejected(code: &str) -> Value {
     json!({ "Rejected": { "code": code } })
 }
 
+/// A page's HTML as the browser with `b`'s session gets it.
+async fn page_text(app: &AuthApp, b: &mut Browser, path: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client
+        .get(app.url(path))
+        .header(
+            reqwest::header::COOKIE,
+            format!("sigap_session={}", b.cookie.clone().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.text().await.unwrap()
+}
+
 async fn web_entries(app: &AuthApp) -> Vec<sigap_server::storage::AccessEvent> {
     app.storage
         .search_access_events(&AccessEventFilter {
@@ -298,6 +317,32 @@ async fn story(db: TestDb) {
     // The operator may not read them.
     let r = op.server_fn("access_problems", &[]).await;
     assert_eq!(r.body, json!("Forbidden"));
+
+    // The pages: /admin shows the problem, /cek-nik renders for the operator (the form,
+    // the quota meter) and sends everyone else away.
+    accept_nda(&mut admin).await;
+    let html = page_text(&app, &mut admin, "/admin").await;
+    assert!(html.contains("data-testid=\"access-problems\""), "{html}");
+    assert!(html.contains("data-code=\"QUOTA_EXHAUSTED\""), "{html}");
+    let html = page_text(&app, &mut op, "/cek-nik").await;
+    assert!(html.contains("data-testid=\"check-form\""), "{html}");
+    assert!(html.contains("data-testid=\"quota\""), "{html}");
+    assert!(!html.contains(&name));
+    // The navigation links to it only for roles that may look up.
+    assert!(
+        page_text(&app, &mut op, "/")
+            .await
+            .contains("href=\"/cek-nik\"")
+    );
+    assert!(
+        !page_text(&app, &mut admin, "/")
+            .await
+            .contains("href=\"/cek-nik\"")
+    );
+    let anonymous = Browser::new(&app).get("/cek-nik").await;
+    assert!(anonymous.status.is_redirection(), "{}", anonymous.status);
+    let page = admin.get("/cek-nik").await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
 
     // No resident's name in the database file (SQLite: the file with its WAL).
     if is_sqlite {

@@ -235,7 +235,7 @@ fn CheckNik() -> impl IntoView {
                             get: fn(&ClaimForm) -> String,
                             set: fn(&mut ClaimForm, String)| {
         view! {
-            <label class="field">
+            <label class="form-field">
                 <span>{move || label(t())}</span>
                 <input
                     type=kind
@@ -264,7 +264,7 @@ fn CheckNik() -> impl IntoView {
                     run(false);
                 }
             >
-                <label class="field">
+                <label class="form-field">
                     <span>{move || t().nik_label}</span>
                     <input
                         type="text"
@@ -277,7 +277,7 @@ fn CheckNik() -> impl IntoView {
                     />
                 </label>
                 <NikDecoding decoded />
-                <label class="field">
+                <label class="form-field">
                     <span>{move || t().purpose_label}</span>
                     <input
                         type="text"
@@ -336,7 +336,7 @@ fn CheckNik() -> impl IntoView {
                             |c| c.tanggal_lahir.clone(),
                             |c, v| c.tanggal_lahir = v,
                         )}
-                        <label class="field">
+                        <label class="form-field">
                             <span>{move || t().sex}</span>
                             <select
                                 data-testid="claim-jenis_kelamin"
@@ -373,7 +373,7 @@ fn CheckNik() -> impl IntoView {
                         )}
                     </fieldset>
                 </Show>
-                <div class="actions">
+                <div class="button-row">
                     <button type="submit" data-testid="check-submit" disabled=move || busy.get()>
                         {move || {
                             if busy.get() {
@@ -551,7 +551,7 @@ fn EarlierNotice(
                 {move || if kind == "verify" { t().kind_verify } else { t().kind_lookup }} ", "
                 {move || t().earlier_outcome} ": " {move || t().code_message(&code)} ")"
             </p>
-            <div class="actions">
+            <div class="button-row">
                 <button type="button" data-testid="earlier-confirm" on:click=move |_| confirm()>
                     {move || t().earlier_confirm}
                 </button>

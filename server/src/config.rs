@@ -419,6 +419,21 @@ mod tests {
     }
 
     #[test]
+    fn check_section_has_a_default_window_and_a_bound() {
+        let c = Config::load_from(None, env(&[])).unwrap();
+        assert_eq!(c.check.earlier_verdict_hours, 24);
+        let c =
+            Config::load_from(None, env(&[("SIGAP_CHECK__EARLIER_VERDICT_HOURS", "0")])).unwrap();
+        assert_eq!(c.check.earlier_verdict_hours, 0);
+        let err = Config::load_from(None, env(&[("SIGAP_CHECK__EARLIER_VERDICT_HOURS", "721")]))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("check.earlier_verdict_hours"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn audit_section_has_defaults_and_env_overrides() {
         let c = Config::load_from(None, env(&[])).unwrap();
         assert_eq!(c.audit.checkpoint_interval_secs, 5);

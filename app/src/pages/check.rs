@@ -488,12 +488,10 @@ fn QuotaMeter(quota: Resource<Result<Option<QuotaView>, AppError>>) -> impl Into
                 {move || Suspend::new(async move {
                     match quota.await {
                         Ok(Some(q)) => {
-                            let percent = if q.limit > 0 { (q.used * 100 / q.limit).clamp(0, 100) } else { 100 };
                             view! {
                                 <div data-testid="quota" data-used=q.used data-remaining=q.remaining data-limit=q.limit>
-                                    <div class="meter" role="meter" aria-valuemin="0" aria-valuemax=q.limit aria-valuenow=q.used>
-                                        <div class="meter-fill" style=format!("width: {percent}%")></div>
-                                    </div>
+                                    // A <progress> element: no inline style (the CSP forbids it).
+                                    <progress class="meter" max=q.limit value=q.used></progress>
                                     <p>
                                         {move || t().quota_used} ": "
                                         <strong data-testid="quota-used">{q.used}</strong>

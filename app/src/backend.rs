@@ -65,6 +65,9 @@ pub struct SessionAccount {
     /// The role may open `/pengawasan` (`signatures.view`) and has neither administration
     /// page, which already shows its signatures.
     pub oversight: bool,
+    /// The role may open `/cek-nik` (`nik.lookup` or `nik.verify`).
+    #[serde(default)]
+    pub check_nik: bool,
 }
 
 /// The session as the portal sees it.
@@ -490,15 +493,133 @@ pub struct CardComparison {
     pub quota_limit: Option<i64>,
 }
 
+/// The claimed elements of a verification, as the Cek NIK form sends them (text as typed;
+/// empty or missing means not claimed). Dates are `YYYY-MM-DD`, sex `L` or `P`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ClaimForm {
+    pub nama_lengkap: String,
+    pub tempat_lahir: String,
+    pub tanggal_lahir: String,
+    pub jenis_kelamin: String,
+    pub no_kk: String,
+    pub jenis_pekerjaan: String,
+    pub alamat: String,
+}
+
+/// The nine elements of a resident as the Cek NIK page shows them, for this answer only
+/// (kept in component memory, never stored).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResidentView {
+    pub no_kk: String,
+    pub nik: String,
+    pub nama_lengkap: String,
+    /// `L`, `P` or empty.
+    pub jenis_kelamin: String,
+    pub tempat_lahir: String,
+    /// ISO `YYYY-MM-DD`, or empty.
+    pub tanggal_lahir: String,
+    pub status_perkawinan: String,
+    pub jenis_pekerjaan: String,
+    /// "Alamat sekarang" in one line (street, RT/RW, village, district, regency, province).
+    pub alamat: String,
+}
+
+/// The upstream's verdict on one claimed element.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerdictView {
+    /// Stable element code (`nama_lengkap`, `tanggal_lahir`, ...).
+    pub element: String,
+    /// Sesuai (true) or Tidak Sesuai.
+    pub matched: bool,
+    /// Similarity 0-100, when the upstream gives one.
+    pub score: Option<u8>,
+}
+
+/// What kind of answer a Cek NIK call got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// Look-up: the resident was found.
+    Found,
+    /// Verification: a verdict per claimed element.
+    Verdicts,
+    /// An answer about the resident (not found, deceased, inactive, ...).
+    IdentityResult,
+    /// An answer about the institution's access (login, IP, quota, user ID, ...).
+    SetupError,
+    /// The registry could not be reached or answered unusably.
+    Unavailable,
+}
+
+/// The quota meter: the caller's Dukcapil user ID today (WIB).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaView {
+    /// `None` in a call's answer (the meter reads it with `quota_status`).
+    pub dukcapil_user_id: Option<String>,
+    pub limit: i64,
+    pub used: i64,
+    pub remaining: i64,
+    /// The upstream said the day's quota is used up (code 05).
+    pub exhausted: bool,
+    /// The next 00:00 WIB (Unix ms).
+    pub resets_at_ms: i64,
+}
+
+/// The answer of one Cek NIK call (`nik_lookup`, `nik_verify`). Only `resident` and
+/// `verdicts` carry population data; the page keeps them in memory and shows them once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckAnswer {
+    pub kind: CheckKind,
+    /// The upstream response code (`01`, `13`, ...) or `UNAVAILABLE_<reason>`.
+    pub code: String,
+    pub resident: Option<ResidentView>,
+    pub verdicts: Vec<VerdictView>,
+    /// Code 12: the registry holds more than one record for the NIK.
+    pub multiple_records: bool,
+    pub quota: Option<QuotaView>,
+    /// The audit entry of this attempt.
+    pub audit_id: i64,
+}
+
+/// An earlier access of the caller's institution to the same NIK (no data: when, who, what,
+/// outcome).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EarlierAccess {
+    pub at_ms: i64,
+    pub username: Option<String>,
+    /// `lookup` or `verify`.
+    pub kind: String,
+    /// `success`, `failure` or `refused`.
+    pub outcome: String,
+    /// The upstream code or the local refusal code.
+    pub outcome_code: String,
+    /// `web`, `api`, `batch`, `reader`.
+    pub channel: String,
+    /// The window searched, in hours.
+    pub window_hours: u32,
+}
+
+/// A recent access attempt of the institution refused or failed for a reason about its
+/// access rather than a resident (`/admin`, "Masalah akses"). No population data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessProblem {
+    pub at_ms: i64,
+    pub code: String,
+    pub username: Option<String>,
+    pub channel: String,
+}
+
 #[cfg(feature = "ssr")]
 pub use ssr::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::{
-        AccountView, AgreementForm, ApiTokenForm, ApiTokensView, CardComparison, CardElements,
-        CardReaderInfo, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
-        IssuedApiToken, IssuedReaderSecret, NdaView, OversightView, PairingToken, ReaderForm,
+        AccessProblem, AccountView, AgreementForm, ApiTokenForm, ApiTokensView, CardComparison,
+        CardElements, CardReaderInfo, CheckAnswer, ClaimForm, DisdukcapilInstitutionView,
+        EarlierAccess, InstitutionAdminView, InstitutionSummary, IssuedApiToken,
+        IssuedReaderSecret, NdaView, OversightView, PairingToken, QuotaView, ReaderForm,
         ReadersView, SessionInfo, ShellInfo, StaffNoticeForm, SystemStatus,
     };
     use crate::AppError;
@@ -697,6 +818,31 @@ mod ssr {
             card: CardElements,
             fingerprint: String,
         ) -> BoxFuture<'_, Result<CardComparison, AppError>>;
+        /// Cek NIK through the verification pipeline (channel `web`): a look-up when `claimed`
+        /// is `None`, else a verification (`nik.lookup` / `nik.verify`).
+        fn nik_check(
+            &self,
+            parts: Parts,
+            nik: String,
+            purpose: String,
+            claimed: Option<ClaimForm>,
+        ) -> BoxFuture<'_, Result<CheckAnswer, AppError>>;
+        /// The quota meter of the caller's Dukcapil user ID (`quota.view_own`); `None` when
+        /// the caller has no active one.
+        fn quota_status(&self, parts: Parts) -> BoxFuture<'_, Result<Option<QuotaView>, AppError>>;
+        /// The newest access of the caller's institution to this NIK within the configured
+        /// window (`nik.lookup` or `nik.verify`).
+        fn earlier_verdict(
+            &self,
+            parts: Parts,
+            nik: String,
+        ) -> BoxFuture<'_, Result<Option<EarlierAccess>, AppError>>;
+        /// Recent access problems of the caller's institution ("Masalah akses",
+        /// `reports.view_institution`).
+        fn access_problems(
+            &self,
+            parts: Parts,
+        ) -> BoxFuture<'_, Result<Vec<AccessProblem>, AppError>>;
     }
 
     /// The context object holding the server's [`Backend`].

@@ -39,6 +39,10 @@ pub const PAGE_GATES: &[(&str, PageGate)] = &[
         PageGate::AnyOf(&[Permission::ManageAgreements]),
     ),
     (
+        "/cek-nik",
+        PageGate::AnyOf(&[Permission::NikLookup, Permission::NikVerify]),
+    ),
+    (
         "/pengawasan",
         PageGate::AnyOf(&[Permission::ViewSignatures]),
     ),

@@ -6,6 +6,8 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub mod check;
+
 /// A supported interface language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Lang {
@@ -780,6 +782,15 @@ impl Texts {
             .find(|(c, _)| *c == code)
             .map(|(_, l)| *l)
             .unwrap_or(code)
+    }
+
+    /// The strings of the Cek NIK page in this language.
+    pub fn check(&self) -> &'static check::CheckTexts {
+        if std::ptr::eq(self, &ID) {
+            &check::ID
+        } else {
+            &check::EN
+        }
     }
 
     /// The label of an access-state reason code (`NO_AGREEMENT`, ...); the code if unknown.

@@ -135,8 +135,10 @@ pub fn Shell(children: Children) -> impl IntoView {
                         let admin = may(|a| a.institution_admin);
                         let disdukcapil = may(|a| a.disdukcapil_admin);
                         let oversight = may(|a| a.oversight);
+                        let check_nik = may(|a| a.check_nik);
                         view! {
                             {nda_pending.then(|| view! { <A href="/nda">{move || texts().nav_nda}</A> })}
+                            {(check_nik && !nda_pending).then(|| view! { <A href="/cek-nik">{move || texts().check().nav}</A> })}
                             {signed_in.then(|| view! { <A href="/akun">{move || texts().nav_account}</A> })}
                             {admin.then(|| view! { <A href="/admin">{move || texts().nav_admin}</A> })}
                             {disdukcapil.then(|| view! { <A href="/disdukcapil">{move || texts().nav_disdukcapil}</A> })}

@@ -12,6 +12,7 @@ pub mod error;
 pub mod gates;
 pub mod i18n;
 pub mod layout;
+pub mod outcome;
 pub mod pages;
 pub mod session;
 
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/pengawasan") view=pages::oversight::OversightPage />
                     <Route path=path!("/admin/pembaca") view=pages::readers::ReadersPage />
                     <Route path=path!("/cek-kartu") view=pages::card::CardCheckPage />
+                    <Route path=path!("/cek-nik") view=pages::check::CheckPage />
                     <Route
                         path=path!("/disdukcapil")
                         view=pages::admin::DisdukcapilAdminPage

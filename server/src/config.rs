@@ -38,6 +38,23 @@ pub struct InstitutionSection {
     pub code: Option<String>,
 }
 
+/// The Cek NIK page (`[check]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckSection {
+    /// How far back (hours) the page looks for an earlier verdict of the institution on the
+    /// same NIK before spending another hit; 0 turns the question off. At most 720 (30 days).
+    pub earlier_verdict_hours: u32,
+}
+
+impl Default for CheckSection {
+    fn default() -> Self {
+        CheckSection {
+            earlier_verdict_hours: 24,
+        }
+    }
+}
+
 /// Everything SIGAP reads at start-up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +87,9 @@ pub struct Config {
     /// Audit keys and signed checkpoints (`[audit]`); see `audit::AuditConfig`.
     #[serde(default)]
     pub audit: crate::audit::AuditConfig,
+    /// The Cek NIK page (`[check]`).
+    #[serde(default)]
+    pub check: CheckSection,
 }
 
 impl Default for Config {
@@ -86,6 +106,7 @@ impl Default for Config {
             auth: crate::auth::AuthConfig::default(),
             network: crate::auth::NetworkConfig::default(),
             audit: crate::audit::AuditConfig::default(),
+            check: CheckSection::default(),
         }
     }
 }
@@ -165,6 +186,12 @@ impl Config {
         self.audit
             .validate()
             .map_err(|(key, message)| ConfigError::Key { key, message })?;
+        if self.check.earlier_verdict_hours > 720 {
+            return Err(ConfigError::Key {
+                key: "check.earlier_verdict_hours".into(),
+                message: "must be 0 to 720".into(),
+            });
+        }
         if let Some(code) = &self.institution.code
             && code.trim().is_empty()
         {
@@ -389,6 +416,21 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("not both"), "{err}");
+    }
+
+    #[test]
+    fn check_section_has_a_default_window_and_a_bound() {
+        let c = Config::load_from(None, env(&[])).unwrap();
+        assert_eq!(c.check.earlier_verdict_hours, 24);
+        let c =
+            Config::load_from(None, env(&[("SIGAP_CHECK__EARLIER_VERDICT_HOURS", "0")])).unwrap();
+        assert_eq!(c.check.earlier_verdict_hours, 0);
+        let err = Config::load_from(None, env(&[("SIGAP_CHECK__EARLIER_VERDICT_HOURS", "721")]))
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("check.earlier_verdict_hours"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -133,6 +133,23 @@ pub const DEMO_OPERATOR_2: DemoLogin = DemoLogin {
     display_name: "Petugas Dua (Demo)",
     local_user_id: Some("op-demo-2"),
 };
+/// The third operator: the Cek NIK browser test's own (laptop), so the identity test keeps
+/// the first sign-in of `operator1` / `operator2`.
+pub const DEMO_OPERATOR_3: DemoLogin = DemoLogin {
+    username: "operator3",
+    password: Some("demo-operator-3-bpbd"),
+    role: Role::Operator,
+    display_name: "Petugas Tiga (Demo)",
+    local_user_id: Some("op-demo-3"),
+};
+/// The fourth operator: the Cek NIK browser test's own (phone).
+pub const DEMO_OPERATOR_4: DemoLogin = DemoLogin {
+    username: "operator4",
+    password: Some("demo-operator-4-bpbd"),
+    role: Role::Operator,
+    display_name: "Petugas Empat (Demo)",
+    local_user_id: Some("op-demo-4"),
+};
 /// The service account behind the web-service API's tokens.
 pub const DEMO_SERVICE: DemoLogin = DemoLogin {
     username: "api-demo",
@@ -143,7 +160,7 @@ pub const DEMO_SERVICE: DemoLogin = DemoLogin {
 };
 
 /// Every demo identity, in the order the demo prints them.
-pub const DEMO_LOGINS: [DemoLogin; 8] = [
+pub const DEMO_LOGINS: [DemoLogin; 10] = [
     DEMO_DISDUKCAPIL_ADMIN,
     DEMO_EVALUATOR,
     DEMO_AUDITOR,
@@ -151,6 +168,8 @@ pub const DEMO_LOGINS: [DemoLogin; 8] = [
     DEMO_INSTITUTION_ADMIN,
     DEMO_OPERATOR_1,
     DEMO_OPERATOR_2,
+    DEMO_OPERATOR_3,
+    DEMO_OPERATOR_4,
     DEMO_SERVICE,
 ];
 
@@ -393,7 +412,7 @@ kependudukan dapat dikenai sanksi sesuai peraturan perundang-undangan.\n\n\
 (Teks contoh untuk demo; bukan dokumen resmi.)";
 
 /// The application forms of the demo's user IDs (synthetic people; region 33.13).
-fn demo_applicants() -> [(DemoLogin, UserIdApplication); 3] {
+fn demo_applicants() -> [(DemoLogin, UserIdApplication); 5] {
     let form =
         |nik: &str, name: &str, nip: Option<&str>, status, position: &str| UserIdApplication {
             institution_id: 0,
@@ -423,6 +442,26 @@ fn demo_applicants() -> [(DemoLogin, UserIdApplication); 3] {
             form(
                 "3313024708900002",
                 "Petugas Dua (Demo)",
+                None,
+                EmploymentStatus::NonAsn,
+                "Tenaga Pendukung Pusdalops",
+            ),
+        ),
+        (
+            DEMO_OPERATOR_3,
+            form(
+                "3313041905920004",
+                "Petugas Tiga (Demo)",
+                None,
+                EmploymentStatus::NonAsn,
+                "Tenaga Pendukung Pusdalops",
+            ),
+        ),
+        (
+            DEMO_OPERATOR_4,
+            form(
+                "3313055203950005",
+                "Petugas Empat (Demo)",
                 None,
                 EmploymentStatus::NonAsn,
                 "Tenaga Pendukung Pusdalops",

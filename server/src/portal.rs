@@ -15,11 +15,12 @@ use crate::{
 use app::{
     AppError,
     backend::{
-        AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementForm, AgreementSummary,
-        ApiTokenForm, ApiTokensView, Backend, BoxFuture, DisdukcapilInstitutionView,
-        InstitutionAdminView, InstitutionSummary, IssuedApiToken, LocalUserIdPeriod, NdaView,
-        OversightView, PasskeySummary, SessionAccount, SessionInfo, SessionState, ShellInfo,
-        StaffNoticeForm, SystemStatus, UserIdSummary,
+        AccessProblem, AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementForm,
+        AgreementSummary, ApiTokenForm, ApiTokensView, Backend, BoxFuture, CheckAnswer, ClaimForm,
+        DisdukcapilInstitutionView, EarlierAccess, InstitutionAdminView, InstitutionSummary,
+        IssuedApiToken, LocalUserIdPeriod, NdaView, OversightView, PasskeySummary, QuotaView,
+        SessionAccount, SessionInfo, SessionState, ShellInfo, StaffNoticeForm, SystemStatus,
+        UserIdSummary,
     },
     backend::{
         CardComparison, CardElements, CardReaderInfo, IssuedReaderSecret, PairingToken, ReaderForm,
@@ -33,6 +34,7 @@ use domain::{
 use http::request::Parts;
 
 mod agreements;
+mod check;
 mod notices;
 mod oversight;
 mod readers;
@@ -206,6 +208,7 @@ impl PortalBackend {
             oversight: role.allows(Permission::ViewSignatures)
                 && !institution_admin
                 && !disdukcapil_admin,
+            check_nik: role.allows(Permission::NikLookup) || role.allows(Permission::NikVerify),
         })
     }
 
@@ -941,6 +944,32 @@ impl Backend for PortalBackend {
             self.card_compare_for(&parts, &nik, &purpose, &card, &fingerprint)
                 .await
         })
+    }
+
+    fn nik_check(
+        &self,
+        parts: Parts,
+        nik: String,
+        purpose: String,
+        claimed: Option<ClaimForm>,
+    ) -> BoxFuture<'_, Result<CheckAnswer, AppError>> {
+        Box::pin(async move { self.nik_check_for(&parts, nik, purpose, claimed).await })
+    }
+
+    fn quota_status(&self, parts: Parts) -> BoxFuture<'_, Result<Option<QuotaView>, AppError>> {
+        Box::pin(async move { self.quota_status_for(&parts).await })
+    }
+
+    fn earlier_verdict(
+        &self,
+        parts: Parts,
+        nik: String,
+    ) -> BoxFuture<'_, Result<Option<EarlierAccess>, AppError>> {
+        Box::pin(async move { self.earlier_verdict_for(&parts, &nik).await })
+    }
+
+    fn access_problems(&self, parts: Parts) -> BoxFuture<'_, Result<Vec<AccessProblem>, AppError>> {
+        Box::pin(async move { self.access_problems_for(&parts).await })
     }
 }
 

@@ -256,6 +256,13 @@ fn sample(
                 ("card[name]", "Uji"),
                 ("fingerprint", "not_performed"),
             ],
+            "nik_lookup" => vec![("nik", "3313015001900001"), ("purpose", "Uji akses")],
+            "nik_verify" => vec![
+                ("nik", "3313015001900001"),
+                ("purpose", "Uji akses"),
+                ("claimed[nama_lengkap]", "Uji"),
+            ],
+            "earlier_verdict" => vec![("nik", "3313015001900001")],
             "change_password" => vec![
                 ("current_password", "kata-sandi-salah-1"),
                 ("new_password", "Kata-Sandi-Baru-Uji-2026"),

@@ -136,7 +136,16 @@ async fn demo_seed_story(db: &TestDb) {
     // User IDs: active, BPBD3313, credential sealed and opening to the simulator's password.
     let ids = s.list_dukcapil_user_ids(inst.id).await.unwrap();
     let locals: Vec<&str> = ids.iter().map(|u| u.local_user_id.as_str()).collect();
-    assert_eq!(locals, ["op-demo-1", "op-demo-2", "api-demo"]);
+    assert_eq!(
+        locals,
+        [
+            "op-demo-1",
+            "op-demo-2",
+            "op-demo-3",
+            "op-demo-4",
+            "api-demo"
+        ]
+    );
     for u in &ids {
         assert_eq!(u.status, UserIdStatus::Active);
         assert_eq!(u.dukcapil_user_id.as_deref(), Some("BPBD3313"));

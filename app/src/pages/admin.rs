@@ -253,6 +253,7 @@ fn InstitutionAdmin() -> impl IntoView {
     });
 
     view! {
+        <crate::pages::check::AccessProblemsCard />
         <section class="card">
             <h1 data-testid="admin-title">{move || texts().admin_title}</h1>
             <p>

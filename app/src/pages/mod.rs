@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod agreements;
 pub mod card;
+pub mod check;
 pub mod home;
 pub mod nda;
 pub mod not_found;

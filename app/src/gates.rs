@@ -38,6 +38,10 @@ pub const PAGE_GATES: &[(&str, PageGate)] = &[
         "/pengawasan",
         PageGate::AnyOf(&[Permission::ViewSignatures]),
     ),
+    (
+        "/jejak-audit",
+        PageGate::AnyOf(&[Permission::ReadAudit, Permission::ViewInstitutionReports]),
+    ),
 ];
 
 /// The gate of a page path, if it is a page.

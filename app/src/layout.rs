@@ -135,12 +135,14 @@ pub fn Shell(children: Children) -> impl IntoView {
                         let admin = may(|a| a.institution_admin);
                         let disdukcapil = may(|a| a.disdukcapil_admin);
                         let oversight = may(|a| a.oversight);
+                        let audit_trail = may(|a| a.audit_trail);
                         view! {
                             {nda_pending.then(|| view! { <A href="/nda">{move || texts().nav_nda}</A> })}
                             {signed_in.then(|| view! { <A href="/akun">{move || texts().nav_account}</A> })}
                             {admin.then(|| view! { <A href="/admin">{move || texts().nav_admin}</A> })}
                             {disdukcapil.then(|| view! { <A href="/disdukcapil">{move || texts().nav_disdukcapil}</A> })}
                             {oversight.then(|| view! { <A href="/pengawasan">{move || texts().nav_oversight}</A> })}
+                            {audit_trail.then(|| view! { <A href="/jejak-audit">{move || texts().audit.nav}</A> })}
                         }
                     })}
                 </Suspense>

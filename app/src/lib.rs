@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/akun") view=pages::account::AccountPage />
                     <Route path=path!("/admin") view=pages::admin::InstitutionAdminPage />
                     <Route path=path!("/pengawasan") view=pages::oversight::OversightPage />
+                    <Route path=path!("/jejak-audit") view=pages::audit_trail::AuditTrailPage />
                     <Route
                         path=path!("/disdukcapil")
                         view=pages::admin::DisdukcapilAdminPage

@@ -15,10 +15,12 @@ use crate::{
 use app::{
     AppError,
     backend::{
-        AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementForm, AgreementSummary,
-        Backend, BoxFuture, DisdukcapilInstitutionView, InstitutionAdminView, InstitutionSummary,
-        LocalUserIdPeriod, NdaView, OversightView, PasskeySummary, SessionAccount, SessionInfo,
-        SessionState, ShellInfo, StaffNoticeForm, SystemStatus, UserIdSummary,
+        AccessSearchForm, AccessSearchPage, AccessSummary, AccountView, AddendumSummary,
+        AdminAccount, AgreementForm, AgreementSummary, AuditChainStatus, AuditSearchOptions,
+        AuditVerifyResult, Backend, BoxFuture, DisdukcapilInstitutionView, InstitutionAdminView,
+        InstitutionSummary, LocalUserIdPeriod, NdaView, OversightView, PasskeySummary,
+        SessionAccount, SessionInfo, SessionState, ShellInfo, StaffNoticeForm, SystemStatus,
+        UserIdSummary,
     },
 };
 use domain::{
@@ -28,6 +30,7 @@ use domain::{
 use http::request::Parts;
 
 mod agreements;
+mod audit_search;
 mod notices;
 mod oversight;
 
@@ -199,6 +202,7 @@ impl PortalBackend {
             oversight: role.allows(Permission::ViewSignatures)
                 && !institution_admin
                 && !disdukcapil_admin,
+            audit_trail: audit_search::may_search(role),
         })
     }
 
@@ -859,6 +863,35 @@ impl Backend for PortalBackend {
             )
             .await
         })
+    }
+
+    fn audit_search_options(
+        &self,
+        parts: Parts,
+    ) -> BoxFuture<'_, Result<AuditSearchOptions, AppError>> {
+        Box::pin(async move { self.audit_options(&parts).await })
+    }
+
+    fn search_access(
+        &self,
+        parts: Parts,
+        form: AccessSearchForm,
+    ) -> BoxFuture<'_, Result<AccessSearchPage, AppError>> {
+        Box::pin(async move { self.search_access_page(&parts, &form).await })
+    }
+
+    fn audit_chain_status(
+        &self,
+        parts: Parts,
+    ) -> BoxFuture<'_, Result<AuditChainStatus, AppError>> {
+        Box::pin(async move { self.chain_status(&parts).await })
+    }
+
+    fn verify_audit_chain(
+        &self,
+        parts: Parts,
+    ) -> BoxFuture<'_, Result<AuditVerifyResult, AppError>> {
+        Box::pin(async move { self.verify_chain(&parts).await })
     }
 }
 

@@ -235,6 +235,15 @@ fn sample(
                 ("form[reference]", ""),
                 ("form[notified_on]", "2026-01-05"),
             ],
+            "search_access" => vec![
+                ("form[nik]", ""),
+                ("form[operator]", ""),
+                ("form[institution_id]", ""),
+                ("form[outcome_code]", ""),
+                ("form[from_day]", ""),
+                ("form[to_day]", ""),
+                ("form[cursor]", ""),
+            ],
             "change_password" => vec![
                 ("current_password", "kata-sandi-salah-1"),
                 ("new_password", "Kata-Sandi-Baru-Uji-2026"),

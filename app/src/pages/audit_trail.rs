@@ -221,7 +221,15 @@ fn Search(options: AuditSearchOptions) -> impl IntoView {
             error.set(None);
             searched.set(true);
         }
-        Some(Err(e)) => error.set(Some(e)),
+        Some(Err(e)) => {
+            // A refused new search shows no stale results; a refused next page keeps them.
+            if !append.get_untracked() {
+                rows.set(Vec::new());
+                next.set(None);
+                searched.set(false);
+            }
+            error.set(Some(e));
+        }
         None => {}
     });
     let run = move |cursor: Option<String>| {
@@ -342,7 +350,7 @@ fn Search(options: AuditSearchOptions) -> impl IntoView {
         </section>
         <Show when=move || searched.get()>
             <section class="card" data-testid="audit-results">
-                <div class="header-row">
+                <div class="results-head">
                     <h2>{move || t().results_title}</h2>
                     <Show when=move || !rows.get().is_empty()>
                         <a class="button-secondary" data-testid="audit-csv" download="jejak-audit.csv" href=csv>

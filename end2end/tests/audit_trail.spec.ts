@@ -13,7 +13,15 @@ test("the audit page refuses anonymous visitors", async ({ page }) => {
 test("the audit page's data refuses anonymous callers", async ({ request, baseURL }) => {
   const res = await request.post("/api/sf/search_access", {
     headers: { Origin: new URL(baseURL ?? "").origin },
-    form: { "form[nik]": "3313015001900001" },
+    form: {
+      "form[nik]": "3313015001900001",
+      "form[operator]": "",
+      "form[institution_id]": "",
+      "form[outcome_code]": "",
+      "form[from_day]": "",
+      "form[to_day]": "",
+      "form[cursor]": "",
+    },
   });
   expect(res.status()).toBe(401);
 });

@@ -148,6 +148,10 @@ fn AuditTrail() -> impl IntoView {
     let t = move || lang.get().texts().audit;
     let texts = move || lang.get().texts();
     let options = Resource::new(|| (), |_| get_audit_search_options());
+    // Created here, not inside the `Suspend` below, so server and browser create the same
+    // resources in the same order (hydration); refetched after each verification.
+    let verify = ServerAction::<VerifyAuditChain>::new();
+    let status = Resource::new(move || verify.version().get(), |_| get_audit_chain_status());
     view! {
         <section class="card">
             <h1 data-testid="audit-title">{move || t().title}</h1>
@@ -160,7 +164,7 @@ fn AuditTrail() -> impl IntoView {
                         let chain = o.can_read_chain;
                         let can_verify = o.can_verify;
                         view! {
-                            {chain.then(|| view! { <ChainStatus can_verify /> })}
+                            {chain.then(|| view! { <ChainStatus can_verify verify status /> })}
                             <Search options=o />
                         }
                             .into_any()
@@ -471,12 +475,14 @@ fn Row(r: AccessRow) -> impl IntoView {
 
 /// The chain's status and, for `audit.verify`, the full verification.
 #[component]
-fn ChainStatus(can_verify: bool) -> impl IntoView {
+fn ChainStatus(
+    can_verify: bool,
+    verify: ServerAction<VerifyAuditChain>,
+    status: Resource<Result<AuditChainStatus, AppError>>,
+) -> impl IntoView {
     let lang = use_lang();
     let t = move || lang.get().texts().audit;
     let texts = move || lang.get().texts();
-    let verify = ServerAction::<VerifyAuditChain>::new();
-    let status = Resource::new(move || verify.version().get(), |_| get_audit_chain_status());
     view! {
         <section class="card" data-testid="audit-chain">
             <h2>{move || t().chain_title}</h2>

@@ -68,6 +68,9 @@ pub struct SessionAccount {
     /// The role may open `/cek-nik` (`nik.lookup` or `nik.verify`).
     #[serde(default)]
     pub check_nik: bool,
+    /// The role may open `/jejak-audit` (`audit.read`, or `reports.view_institution` for its
+    /// own institution).
+    pub audit_trail: bool,
 }
 
 /// The session as the portal sees it.
@@ -610,17 +613,180 @@ pub struct AccessProblem {
     pub channel: String,
 }
 
+/// The auditor's search of the access trail as the form sends it (text as typed, so the
+/// server answers bad input with a stable code). Empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessSearchForm {
+    /// The NIK typed in full (16 digits, separators allowed); the server recomputes its keyed
+    /// HMAC and never searches for the text itself.
+    pub nik: String,
+    /// The operator's (or service account's) username.
+    pub operator: String,
+    /// An institution id (roles that see every institution).
+    pub institution_id: String,
+    /// One of [`OUTCOME_CODES`].
+    pub outcome_code: String,
+    /// WIB days (`YYYY-MM-DD`), both included.
+    pub from_day: String,
+    pub to_day: String,
+    /// The `next_cursor` of the previous page ("muat lebih banyak"), or empty.
+    pub cursor: String,
+}
+
+/// One access attempt as the audit page shows it: the stored fields, with the NIK masked
+/// (neither the NIK nor its HMAC is sent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessRow {
+    pub seq: Option<i64>,
+    pub at_ms: i64,
+    /// `nik.lookup` or `nik.verify`.
+    pub event: String,
+    pub institution_id: Option<i64>,
+    pub institution_name: Option<String>,
+    pub operator: Option<String>,
+    pub local_user_id: Option<String>,
+    pub dukcapil_user_id: Option<String>,
+    /// `web`, `api`, `batch`, `reader`.
+    pub channel: Option<String>,
+    pub purpose: Option<String>,
+    pub nik_masked: Option<String>,
+    /// `success`, `failure`, `refused`.
+    pub outcome: String,
+    pub outcome_code: Option<String>,
+    pub quota_state: Option<String>,
+    pub latency_ms: Option<i64>,
+    pub client_ip: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// One page of search results, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessSearchPage {
+    pub rows: Vec<AccessRow>,
+    /// Send back as `cursor` for the next page; `None` when this was the last.
+    pub next_cursor: Option<String>,
+}
+
+/// An institution the caller may pick in the search form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstitutionOption {
+    pub id: i64,
+    pub name: String,
+}
+
+/// What the audit page's form offers the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditSearchOptions {
+    /// Every institution (`audit.read`) rather than the caller's own (`reports.view_institution`).
+    pub all_institutions: bool,
+    pub institutions: Vec<InstitutionOption>,
+    /// The caller may run a full verification of the chain (`audit.verify`).
+    pub can_verify: bool,
+    /// The caller may read the chain status (`audit.read`).
+    pub can_read_chain: bool,
+}
+
+/// The chain's state as far as it is cheap to tell (no full read).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditChainStatus {
+    /// The last entry's position (0 when empty).
+    pub head_seq: i64,
+    /// Checkpoints are signed on this server (`[audit] signing_key_file` or demo).
+    pub signer_configured: bool,
+    /// The newest checkpoint's position and time, when there is one.
+    pub checkpoint_seq: Option<i64>,
+    pub checkpoint_at_ms: Option<i64>,
+    /// The newest checkpoint carries a valid signature of this server's key.
+    pub checkpoint_signature_ok: Option<bool>,
+    /// The stored entry at the checkpoint's position has the hash the checkpoint signed.
+    pub checkpoint_matches_entry: Option<bool>,
+    /// The head is exactly the signed checkpoint (nothing appended since).
+    pub head_at_checkpoint: bool,
+}
+
+/// The result of a full verification (`audit.verify`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditVerifyResult {
+    pub intact: bool,
+    /// The stable code of the first problem (`AUDIT_ENTRY_EDITED`, ...).
+    pub code: Option<String>,
+    /// The first bad entry (its position and row id) when the problem is an entry.
+    pub seq: Option<i64>,
+    pub id: Option<i64>,
+    /// The checkpoint line at fault, when the problem is a checkpoint.
+    pub checkpoint_line: Option<i64>,
+    /// The verifier's own sentence (English, technical), for the record.
+    pub detail: String,
+    /// When intact: entries and checkpoints checked, the last position.
+    pub entries: i64,
+    pub checkpoints: i64,
+    pub last_seq: i64,
+    pub took_ms: i64,
+}
+
+/// Every outcome code an access entry can carry, in the order the form lists them: the
+/// sixteen upstream response codes, the upstream-unavailable reasons, then SIGAP's own
+/// refusals (`server::verification::Refusal`, quota and access-state codes).
+pub const OUTCOME_CODES: &[&str] = &[
+    "01",
+    "12",
+    "11",
+    "08",
+    "13",
+    "14",
+    "15",
+    "03",
+    "04",
+    "05",
+    "06",
+    "07",
+    "09",
+    "10",
+    "16",
+    "17",
+    "UNAVAILABLE_BREAKER_OPEN",
+    "UNAVAILABLE_CONNECT_REFUSED",
+    "UNAVAILABLE_CONNECT_TIMEOUT",
+    "UNAVAILABLE_DNS",
+    "UNAVAILABLE_TLS",
+    "UNAVAILABLE_CONNECT_FAILED",
+    "UNAVAILABLE_TIMEOUT",
+    "UNAVAILABLE_CONNECTION_LOST",
+    "UNAVAILABLE_HTTP_STATUS",
+    "UNAVAILABLE_MALFORMED_JSON",
+    "UNAVAILABLE_UNEXPECTED_SHAPE",
+    "FORBIDDEN",
+    "INVALID_NIK",
+    "PURPOSE_REQUIRED",
+    "PURPOSE_TOO_LONG",
+    "NDA_REQUIRED",
+    "NO_AGREEMENT",
+    "AGREEMENT_DRAFT",
+    "AGREEMENT_SUSPENDED",
+    "AGREEMENT_TERMINATED",
+    "AGREEMENT_NOT_STARTED",
+    "AGREEMENT_EXPIRED",
+    "SPTJM_MISSING",
+    "USER_ID_NOT_ACTIVE",
+    "USER_ID_UNKNOWN",
+    "QUOTA_EXHAUSTED",
+    "OPERATOR_QUOTA_EXHAUSTED",
+    "UPSTREAM_NOT_CONFIGURED",
+    "AUDIT_UNAVAILABLE",
+];
+
 #[cfg(feature = "ssr")]
 pub use ssr::*;
 
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::{
-        AccessProblem, AccountView, AgreementForm, ApiTokenForm, ApiTokensView, CardComparison,
-        CardElements, CardReaderInfo, CheckAnswer, ClaimForm, DisdukcapilInstitutionView,
-        EarlierAccess, InstitutionAdminView, InstitutionSummary, IssuedApiToken,
-        IssuedReaderSecret, NdaView, OversightView, PairingToken, QuotaView, ReaderForm,
-        ReadersView, SessionInfo, ShellInfo, StaffNoticeForm, SystemStatus,
+        AccessProblem, AccessSearchForm, AccessSearchPage, AccountView, AgreementForm,
+        ApiTokenForm, ApiTokensView, AuditChainStatus, AuditSearchOptions, AuditVerifyResult,
+        CardComparison, CardElements, CardReaderInfo, CheckAnswer, ClaimForm,
+        DisdukcapilInstitutionView, EarlierAccess, InstitutionAdminView, InstitutionSummary,
+        IssuedApiToken, IssuedReaderSecret, NdaView, OversightView, PairingToken, QuotaView,
+        ReaderForm, ReadersView, SessionInfo, ShellInfo, StaffNoticeForm, SystemStatus,
     };
     use crate::AppError;
     use http::request::Parts;
@@ -843,6 +1009,29 @@ mod ssr {
             &self,
             parts: Parts,
         ) -> BoxFuture<'_, Result<Vec<AccessProblem>, AppError>>;
+        /// What the audit page's form offers (`audit.read`, or `reports.view_institution`
+        /// for the caller's own institution).
+        fn audit_search_options(
+            &self,
+            parts: Parts,
+        ) -> BoxFuture<'_, Result<AuditSearchOptions, AppError>>;
+        /// One page of access attempts matching the form, newest first; the search itself
+        /// is audited (`audit.search`, the NIK as HMAC and mask only).
+        fn search_access(
+            &self,
+            parts: Parts,
+            form: AccessSearchForm,
+        ) -> BoxFuture<'_, Result<AccessSearchPage, AppError>>;
+        /// The chain head against the newest signed checkpoint (`audit.read`).
+        fn audit_chain_status(
+            &self,
+            parts: Parts,
+        ) -> BoxFuture<'_, Result<AuditChainStatus, AppError>>;
+        /// Verifies the whole chain now (`audit.verify`), audited `audit.verify`.
+        fn verify_audit_chain(
+            &self,
+            parts: Parts,
+        ) -> BoxFuture<'_, Result<AuditVerifyResult, AppError>>;
     }
 
     /// The context object holding the server's [`Backend`].

@@ -51,6 +51,10 @@ pub const PAGE_GATES: &[(&str, PageGate)] = &[
         PageGate::AnyOf(&[Permission::ManageReaders, Permission::ManageAgreements]),
     ),
     ("/cek-kartu", PageGate::AnyOf(&[Permission::NikLookup])),
+    (
+        "/jejak-audit",
+        PageGate::AnyOf(&[Permission::ReadAudit, Permission::ViewInstitutionReports]),
+    ),
 ];
 
 /// The gate of a page path, if it is a page.

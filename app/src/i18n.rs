@@ -266,6 +266,8 @@ pub struct Texts {
     pub token_state_revoked: &'static str,
     pub token_state_account_inactive: &'static str,
     pub nav_oversight: &'static str,
+    /// The audit page (`/jejak-audit`).
+    pub audit: &'static AuditTexts,
     pub oversight_title: &'static str,
     pub oversight_lead: &'static str,
     pub oversight_nda_count: &'static str,
@@ -504,6 +506,7 @@ pub static ID: Texts = Texts {
     token_state_revoked: "dicabut",
     token_state_account_inactive: "akun layanan nonaktif",
     nav_oversight: "Pengawasan",
+    audit: &AUDIT_ID,
     oversight_title: "Pengawasan",
     oversight_lead: "Halaman ini hanya untuk dibaca: status akses, perjanjian kerja sama, SPTJM, dan persetujuan NDA setiap petugas. Tidak ada yang dapat diubah di sini.",
     oversight_nda_count: "Telah menyetujui NDA versi berlaku",
@@ -749,6 +752,7 @@ pub static EN: Texts = Texts {
     token_state_revoked: "revoked",
     token_state_account_inactive: "service account inactive",
     nav_oversight: "Oversight",
+    audit: &AUDIT_EN,
     oversight_title: "Oversight",
     oversight_lead: "Read-only: access state, agreements, SPTJMs and every person's NDA acceptance. Nothing can be changed here.",
     oversight_nda_count: "Accepted the current NDA",
@@ -773,6 +777,432 @@ pub static EN: Texts = Texts {
     ],
     footer: "SIGAP · open-source software for lawful use of population data",
 };
+
+/// The strings of the audit page (`/jejak-audit`).
+pub struct AuditTexts {
+    pub nav: &'static str,
+    pub title: &'static str,
+    pub lead: &'static str,
+    pub search_title: &'static str,
+    pub nik_label: &'static str,
+    pub nik_help: &'static str,
+    pub operator_label: &'static str,
+    pub institution_label: &'static str,
+    pub outcome_label_field: &'static str,
+    pub from_label: &'static str,
+    pub to_label: &'static str,
+    pub any: &'static str,
+    pub search_button: &'static str,
+    pub results_title: &'static str,
+    pub empty: &'static str,
+    /// `{}` is the number of rows loaded.
+    pub shown: &'static str,
+    pub more: &'static str,
+    pub csv: &'static str,
+    pub col_time: &'static str,
+    pub col_institution: &'static str,
+    pub col_operator: &'static str,
+    pub col_local_user_id: &'static str,
+    pub col_dukcapil_user_id: &'static str,
+    pub col_channel: &'static str,
+    pub col_event: &'static str,
+    pub col_purpose: &'static str,
+    pub col_nik: &'static str,
+    pub col_outcome_code: &'static str,
+    pub col_outcome: &'static str,
+    pub col_quota: &'static str,
+    pub col_latency: &'static str,
+    pub col_client: &'static str,
+    pub col_request_id: &'static str,
+    pub chain_title: &'static str,
+    pub head_seq: &'static str,
+    pub last_checkpoint: &'static str,
+    pub no_checkpoint: &'static str,
+    pub no_signer: &'static str,
+    pub checkpoint_signature: &'static str,
+    pub checkpoint_entry: &'static str,
+    pub head_at_checkpoint: &'static str,
+    /// `{}` is the number of entries after the newest checkpoint.
+    pub entries_since: &'static str,
+    pub yes: &'static str,
+    pub no: &'static str,
+    pub verify_help: &'static str,
+    pub verify_button: &'static str,
+    pub verifying: &'static str,
+    /// `{entries}`, `{checkpoints}`, `{last}`, `{ms}`.
+    pub intact: &'static str,
+    pub broken: &'static str,
+    /// `{}` is where (seq, id, checkpoint line).
+    pub first_bad: &'static str,
+}
+
+pub static AUDIT_ID: AuditTexts = AuditTexts {
+    nav: "Jejak Audit",
+    title: "Jejak audit akses NIK",
+    lead: "Setiap upaya akses data kependudukan (berhasil maupun ditolak) tercatat dalam rantai hash. NIK dicari dengan NIK lengkap; yang tersimpan dan ditampilkan hanya NIK tersamar. Setiap pencarian di halaman ini juga dicatat.",
+    search_title: "Cari",
+    nik_label: "NIK (16 digit, lengkap)",
+    nik_help: "Dicocokkan dengan sidik kunci (HMAC) di server; NIK tidak disimpan.",
+    operator_label: "Petugas (nama pengguna)",
+    institution_label: "Instansi",
+    outcome_label_field: "Hasil",
+    from_label: "Dari tanggal (WIB)",
+    to_label: "Sampai tanggal (WIB)",
+    any: "Semua",
+    search_button: "Cari",
+    results_title: "Hasil pencarian",
+    empty: "Tidak ada akses yang cocok dengan pencarian ini.",
+    shown: "{} entri ditampilkan, terbaru lebih dulu.",
+    more: "Muat lebih banyak",
+    csv: "Unduh CSV",
+    col_time: "Waktu (WIB)",
+    col_institution: "Instansi",
+    col_operator: "Petugas",
+    col_local_user_id: "ID pengguna lokal",
+    col_dukcapil_user_id: "ID pengguna Dukcapil",
+    col_channel: "Kanal",
+    col_event: "Jenis",
+    col_purpose: "Keperluan",
+    col_nik: "NIK (tersamar)",
+    col_outcome_code: "Kode hasil",
+    col_outcome: "Hasil",
+    col_quota: "Kuota",
+    col_latency: "Latensi",
+    col_client: "Alamat klien",
+    col_request_id: "ID permintaan",
+    chain_title: "Keutuhan rantai audit",
+    head_seq: "Entri terakhir (seq)",
+    last_checkpoint: "Titik periksa bertanda tangan terakhir",
+    no_checkpoint: "Belum ada titik periksa",
+    no_signer: "Kunci tanda tangan belum dikonfigurasi: tidak ada titik periksa",
+    checkpoint_signature: "Tanda tangan titik periksa sah",
+    checkpoint_entry: "Entri pada titik periksa sesuai",
+    head_at_checkpoint: "Rantai berakhir tepat di titik periksa",
+    entries_since: "Belum: {} entri sesudahnya (titik periksa berikutnya menyusul)",
+    yes: "Ya",
+    no: "Tidak",
+    verify_help: "Verifikasi penuh membaca seluruh rantai dan semua titik periksa (beberapa detik untuk ukuran demo). Hasilnya juga dicatat dalam jejak audit.",
+    verify_button: "Verifikasi seluruh rantai",
+    verifying: "Memverifikasi…",
+    intact: "Rantai utuh: {entries} entri dan {checkpoints} titik periksa diperiksa, entri terakhir seq {last} ({ms} ms).",
+    broken: "Rantai TIDAK utuh:",
+    first_bad: "Masalah pertama: {}.",
+};
+
+pub static AUDIT_EN: AuditTexts = AuditTexts {
+    nav: "Audit trail",
+    title: "NIK access audit trail",
+    lead: "Every attempt to access population data (granted or refused) is recorded in a hash chain. Search a NIK by typing it in full; only the masked NIK is stored and shown. Every search on this page is recorded too.",
+    search_title: "Search",
+    nik_label: "NIK (all 16 digits)",
+    nik_help: "Matched by its keyed digest (HMAC) on the server; the NIK is not stored.",
+    operator_label: "Operator (username)",
+    institution_label: "Institution",
+    outcome_label_field: "Outcome",
+    from_label: "From day (WIB)",
+    to_label: "To day (WIB)",
+    any: "Any",
+    search_button: "Search",
+    results_title: "Results",
+    empty: "No access matches this search.",
+    shown: "{} entries shown, newest first.",
+    more: "Load more",
+    csv: "Download CSV",
+    col_time: "Time (WIB)",
+    col_institution: "Institution",
+    col_operator: "Operator",
+    col_local_user_id: "Local user ID",
+    col_dukcapil_user_id: "Dukcapil user ID",
+    col_channel: "Channel",
+    col_event: "Kind",
+    col_purpose: "Purpose",
+    col_nik: "NIK (masked)",
+    col_outcome_code: "Outcome code",
+    col_outcome: "Outcome",
+    col_quota: "Quota",
+    col_latency: "Latency",
+    col_client: "Client address",
+    col_request_id: "Request ID",
+    chain_title: "Audit chain integrity",
+    head_seq: "Last entry (seq)",
+    last_checkpoint: "Last signed checkpoint",
+    no_checkpoint: "No checkpoint yet",
+    no_signer: "No signing key configured: no checkpoints",
+    checkpoint_signature: "Checkpoint signature valid",
+    checkpoint_entry: "Entry at the checkpoint matches",
+    head_at_checkpoint: "Chain ends exactly at the checkpoint",
+    entries_since: "Not yet: {} entries after it (the next checkpoint follows)",
+    yes: "Yes",
+    no: "No",
+    verify_help: "A full verification reads the whole chain and every checkpoint (seconds at demo sizes). The result is recorded in the audit trail too.",
+    verify_button: "Verify the whole chain",
+    verifying: "Verifying…",
+    intact: "Chain intact: {entries} entries and {checkpoints} checkpoints checked, last entry seq {last} ({ms} ms).",
+    broken: "Chain NOT intact:",
+    first_bad: "First problem: {}.",
+};
+
+impl AuditTexts {
+    fn id(&self) -> bool {
+        std::ptr::eq(self, &AUDIT_ID)
+    }
+
+    /// An access entry's outcome code in words (upstream codes, unavailability, SIGAP's own
+    /// refusals); the code itself if unknown.
+    pub fn outcome_label<'a>(&self, code: &'a str) -> &'a str {
+        let id = self.id();
+        // Upstream codes: the words of `domain::dukcapil::ResponseCode::description` (domain
+        // is not in the browser build).
+        let (ind, eng) = match code {
+            "01" => ("Data ditemukan", "Data found"),
+            "12" => (
+                "Data ditemukan lebih dari satu (perlu diperiksa)",
+                "Data found, more than one record (needs checking)",
+            ),
+            "11" => (
+                "Data ditemukan, status meninggal",
+                "Data found, person deceased",
+            ),
+            "08" => ("NIK tidak dapat diproses", "NIK cannot be processed"),
+            "13" => ("NIK tidak ditemukan", "NIK not found"),
+            "14" => ("Data tidak aktif", "Record inactive"),
+            "15" => (
+                "Data tidak ditemukan, NIK tidak sesuai format",
+                "Not found, NIK not in registry format",
+            ),
+            "03" => (
+                "Login gagal (user ID atau password salah)",
+                "Login failed (user ID or password wrong)",
+            ),
+            "04" => (
+                "Alamat IP tidak sesuai dengan user ID",
+                "IP address does not match the user ID",
+            ),
+            "05" => (
+                "Kuota akses hari ini telah habis",
+                "Daily quota used up (upstream)",
+            ),
+            "06" => ("Akses di luar jam layanan", "Access outside service hours"),
+            "07" => (
+                "Parameter permintaan tidak lengkap",
+                "Request parameters incomplete",
+            ),
+            "09" => (
+                "User ID, password atau IP kosong",
+                "User ID, password or IP empty",
+            ),
+            "10" => ("Alamat IP tidak terdaftar", "IP address not registered"),
+            "16" => ("Instansi tidak aktif", "Institution not active"),
+            "17" => (
+                "User ID tidak aktif (hubungi admin Disdukcapil)",
+                "User ID not active (contact the Disdukcapil admin)",
+            ),
+            "UNAVAILABLE_BREAKER_OPEN" => (
+                "Layanan Dukcapil sementara dihentikan (pemutus sirkuit), tidak dikirim",
+                "Upstream paused (circuit breaker), not sent",
+            ),
+            "UNAVAILABLE_CONNECT_REFUSED" => ("Koneksi ke Dukcapil ditolak", "Connection refused"),
+            "UNAVAILABLE_CONNECT_TIMEOUT" => (
+                "Koneksi ke Dukcapil melewati batas waktu",
+                "Connection timed out",
+            ),
+            "UNAVAILABLE_DNS" => ("Nama server Dukcapil tidak ditemukan", "DNS failure"),
+            "UNAVAILABLE_TLS" => ("Jabat tangan TLS gagal", "TLS handshake failed"),
+            "UNAVAILABLE_CONNECT_FAILED" => ("Koneksi ke Dukcapil gagal", "Connection failed"),
+            "UNAVAILABLE_TIMEOUT" => ("Dukcapil tidak menjawab tepat waktu", "No answer in time"),
+            "UNAVAILABLE_CONNECTION_LOST" => (
+                "Koneksi terputus setelah permintaan dikirim",
+                "Connection lost after sending",
+            ),
+            "UNAVAILABLE_HTTP_STATUS" => (
+                "Dukcapil menjawab dengan status HTTP galat",
+                "Upstream answered with an HTTP error",
+            ),
+            "UNAVAILABLE_MALFORMED_JSON" => {
+                ("Jawaban Dukcapil bukan JSON", "Upstream answer is not JSON")
+            }
+            "UNAVAILABLE_UNEXPECTED_SHAPE" => (
+                "Bentuk jawaban Dukcapil tidak dikenal",
+                "Upstream answer of unexpected shape",
+            ),
+            "FORBIDDEN" => (
+                "Ditolak: peran tidak boleh mengakses data",
+                "Refused: role may not access data",
+            ),
+            "INVALID_NIK" => ("Ditolak: NIK tidak valid", "Refused: invalid NIK"),
+            "PURPOSE_REQUIRED" => ("Ditolak: keperluan tidak diisi", "Refused: purpose missing"),
+            "PURPOSE_TOO_LONG" => (
+                "Ditolak: keperluan terlalu panjang",
+                "Refused: purpose too long",
+            ),
+            "NDA_REQUIRED" => (
+                "Ditolak: NDA versi terbaru belum disetujui",
+                "Refused: current NDA not accepted",
+            ),
+            "NO_AGREEMENT" => (
+                "Ditolak: belum ada perjanjian kerja sama",
+                "Refused: no agreement",
+            ),
+            "AGREEMENT_DRAFT" => (
+                "Ditolak: perjanjian kerja sama masih draf",
+                "Refused: agreement is a draft",
+            ),
+            "AGREEMENT_SUSPENDED" => (
+                "Ditolak: perjanjian kerja sama ditangguhkan",
+                "Refused: agreement suspended",
+            ),
+            "AGREEMENT_TERMINATED" => (
+                "Ditolak: perjanjian kerja sama diakhiri",
+                "Refused: agreement terminated",
+            ),
+            "AGREEMENT_NOT_STARTED" => (
+                "Ditolak: perjanjian kerja sama belum berlaku",
+                "Refused: agreement not yet in force",
+            ),
+            "AGREEMENT_EXPIRED" => (
+                "Ditolak: perjanjian kerja sama telah berakhir",
+                "Refused: agreement expired",
+            ),
+            "SPTJM_MISSING" => (
+                "Ditolak: SPTJM belum tercatat",
+                "Refused: SPTJM not recorded",
+            ),
+            "USER_ID_NOT_ACTIVE" => (
+                "Ditolak: tidak ada ID pengguna Dukcapil aktif",
+                "Refused: no active Dukcapil user ID",
+            ),
+            "USER_ID_UNKNOWN" => (
+                "Ditolak: ID pengguna Dukcapil tidak dikenal",
+                "Refused: unknown Dukcapil user ID",
+            ),
+            "QUOTA_EXHAUSTED" => (
+                "Ditolak: kuota harian habis",
+                "Refused: daily quota used up",
+            ),
+            "OPERATOR_QUOTA_EXHAUSTED" => (
+                "Ditolak: batas harian petugas tercapai",
+                "Refused: operator's daily cap reached",
+            ),
+            "UPSTREAM_NOT_CONFIGURED" => (
+                "Ditolak: layanan Dukcapil belum dikonfigurasi",
+                "Refused: upstream not configured",
+            ),
+            "AUDIT_UNAVAILABLE" => (
+                "Ditolak: jejak audit tidak tersedia",
+                "Refused: audit trail unavailable",
+            ),
+            _ => return code,
+        };
+        if id { ind } else { eng }
+    }
+
+    /// The channel code in words.
+    pub fn channel_label<'a>(&self, code: &'a str) -> &'a str {
+        let id = self.id();
+        match code {
+            "web" if id => "Portal",
+            "web" => "Portal",
+            "api" if id => "API layanan web",
+            "api" => "Web-service API",
+            "batch" if id => "Berkas (batch)",
+            "batch" => "Batch",
+            "reader" if id => "Pembaca KTP-el",
+            "reader" => "Card reader",
+            _ => code,
+        }
+    }
+
+    /// The entry's event code in words.
+    pub fn event_label<'a>(&self, code: &'a str) -> &'a str {
+        let id = self.id();
+        match code {
+            "nik.lookup" if id => "Cek NIK",
+            "nik.lookup" => "NIK look-up",
+            "nik.verify" if id => "Verifikasi elemen",
+            "nik.verify" => "Element verification",
+            _ => code,
+        }
+    }
+
+    /// A verification finding code in words.
+    pub fn finding_label<'a>(&self, code: &'a str) -> &'a str {
+        let id = self.id();
+        let (ind, eng) = match code {
+            "AUDIT_ENTRY_EDITED" => ("entri diubah setelah ditulis", "an entry was edited"),
+            "AUDIT_ENTRY_MISSING" => ("entri hilang (dihapus)", "an entry is missing (deleted)"),
+            "AUDIT_ENTRY_REORDERED" => (
+                "urutan entri diubah atau ada sisipan",
+                "entries reordered or inserted",
+            ),
+            "AUDIT_ENTRY_UNCHAINED" => (
+                "ada entri di luar rantai",
+                "an entry was written outside the chain",
+            ),
+            "AUDIT_CHAIN_TRUNCATED" => ("rantai dipotong", "the chain was truncated"),
+            "AUDIT_HEAD_MISMATCH" => (
+                "kepala rantai tidak cocok dengan entri terakhir",
+                "the head does not match the last entry",
+            ),
+            "AUDIT_CHECKPOINT_MISMATCH" => (
+                "entri berbeda dari titik periksa bertanda tangan",
+                "an entry differs from a signed checkpoint",
+            ),
+            "AUDIT_CHECKPOINT_BAD_SIGNATURE" => (
+                "tanda tangan titik periksa tidak sah",
+                "a checkpoint's signature is invalid",
+            ),
+            "AUDIT_CHECKPOINT_MALFORMED" => (
+                "berkas titik periksa rusak",
+                "the checkpoint file is malformed",
+            ),
+            _ => return code,
+        };
+        if id { ind } else { eng }
+    }
+
+    /// The audit page's own refusal codes in words.
+    pub fn rejection(&self, code: &str) -> Option<&'static str> {
+        let id = self.id();
+        let (ind, eng) = match code {
+            "INVALID_NIK" => (
+                "NIK tidak valid: ketik NIK lengkap 16 digit. Pencarian tidak dijalankan.",
+                "Invalid NIK: type all 16 digits. Nothing was searched.",
+            ),
+            "OPERATOR_UNKNOWN" => (
+                "Petugas dengan nama pengguna ini tidak ditemukan.",
+                "No operator with this username.",
+            ),
+            "OUTCOME_CODE_UNKNOWN" => ("Kode hasil tidak dikenal.", "Unknown outcome code."),
+            "DATE_INVALID" => (
+                "Tanggal tidak valid: gunakan TTTT-BB-HH.",
+                "Invalid date: use YYYY-MM-DD.",
+            ),
+            "DATE_RANGE_INVALID" => (
+                "Tanggal awal tidak boleh setelah tanggal akhir.",
+                "The start day may not be after the end day.",
+            ),
+            "INSTITUTION_UNKNOWN" => ("Instansi tidak ditemukan.", "Unknown institution."),
+            "CURSOR_INVALID" => (
+                "Halaman berikutnya tidak valid; cari ulang.",
+                "Invalid next page; search again.",
+            ),
+            "AUDIT_UNAVAILABLE" => (
+                "Kunci audit belum dikonfigurasi di server ini.",
+                "The audit keys are not configured on this server.",
+            ),
+            "AUDIT_VERIFY_BUSY" => (
+                "Verifikasi lain sedang berjalan; coba lagi sebentar lagi.",
+                "Another verification is running; try again shortly.",
+            ),
+            "AUDIT_VERIFY_TIMEOUT" => (
+                "Verifikasi melewati batas waktu; jalankan `sigap audit verify` di server.",
+                "Verification timed out; run `sigap audit verify` on the server.",
+            ),
+            _ => return None,
+        };
+        Some(if id { ind } else { eng })
+    }
+}
 
 impl Texts {
     /// The label of a role code (the code itself if unknown).

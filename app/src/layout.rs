@@ -136,6 +136,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                         let disdukcapil = may(|a| a.disdukcapil_admin);
                         let oversight = may(|a| a.oversight);
                         let check_nik = may(|a| a.check_nik);
+                        let audit_trail = may(|a| a.audit_trail);
                         view! {
                             {nda_pending.then(|| view! { <A href="/nda">{move || texts().nav_nda}</A> })}
                             {(check_nik && !nda_pending).then(|| view! { <A href="/cek-nik">{move || texts().check().nav}</A> })}
@@ -146,6 +147,7 @@ pub fn Shell(children: Children) -> impl IntoView {
                             // Card readers: institution admins (readers.manage) and, read-only,
                             // Disdukcapil admins; the page gate and server check again.
                             {(admin || disdukcapil).then(|| view! { <A href="/admin/pembaca">{move || lang.get().reader_texts().inv_title}</A> })}
+                            {audit_trail.then(|| view! { <A href="/jejak-audit">{move || texts().audit.nav}</A> })}
                         }
                     })}
                 </Suspense>

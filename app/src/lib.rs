@@ -92,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/pembaca") view=pages::readers::ReadersPage />
                     <Route path=path!("/cek-kartu") view=pages::card::CardCheckPage />
                     <Route path=path!("/cek-nik") view=pages::check::CheckPage />
+                    <Route path=path!("/jejak-audit") view=pages::audit_trail::AuditTrailPage />
                     <Route
                         path=path!("/disdukcapil")
                         view=pages::admin::DisdukcapilAdminPage

@@ -3,10 +3,11 @@
 // then the change keeps this browser signed in, and afterwards only the new password works.
 import { test, expect } from "@playwright/test";
 import { signIn, virtualAuthenticator, waitForHydration, watchConsole } from "./support";
+import { AUDIT_JOURNEY_EXPECTED, auditTrailJourney } from "./audit_journey";
 
 test("password change keeps this browser signed in; only the new password works after", async ({ page }, info) => {
   test.skip(info.project.name === "phone", "one demo auditor: the laptop project changes its password");
-  const problems = watchConsole(page);
+  const problems = watchConsole(page, AUDIT_JOURNEY_EXPECTED);
   await page.context().clearCookies();
   await virtualAuthenticator(page);
   const oldPassword = "demo-audit-trail-reader-1";
@@ -50,6 +51,9 @@ test("password change keeps this browser signed in; only the new password works 
   await expect(page).toHaveURL(/\/masuk\/verifikasi$/);
   await page.getByTestId("passkey-verify").click();
   await expect(page).toHaveURL(/\/$/);
+
+  // The only demo account with `audit.verify`, signed in here: the audit page.
+  await auditTrailJourney(page);
 
   expect(problems).toEqual([]);
 });

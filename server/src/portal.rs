@@ -15,12 +15,13 @@ use crate::{
 use app::{
     AppError,
     backend::{
-        AccessProblem, AccessSummary, AccountView, AddendumSummary, AdminAccount, AgreementForm,
-        AgreementSummary, ApiTokenForm, ApiTokensView, Backend, BoxFuture, CheckAnswer, ClaimForm,
-        DisdukcapilInstitutionView, EarlierAccess, InstitutionAdminView, InstitutionSummary,
-        IssuedApiToken, LocalUserIdPeriod, NdaView, OversightView, PasskeySummary, QuotaView,
-        SessionAccount, SessionInfo, SessionState, ShellInfo, StaffNoticeForm, SystemStatus,
-        UserIdSummary,
+        AccessProblem, AccessSearchForm, AccessSearchPage, AccessSummary, AccountView,
+        AddendumSummary, AdminAccount, AgreementForm, AgreementSummary, ApiTokenForm,
+        ApiTokensView, AuditChainStatus, AuditSearchOptions, AuditVerifyResult, Backend, BoxFuture,
+        CheckAnswer, ClaimForm, DisdukcapilInstitutionView, EarlierAccess, InstitutionAdminView,
+        InstitutionSummary, IssuedApiToken, LocalUserIdPeriod, NdaView, OversightView,
+        PasskeySummary, QuotaView, SessionAccount, SessionInfo, SessionState, ShellInfo,
+        StaffNoticeForm, SystemStatus, UserIdSummary,
     },
     backend::{
         CardComparison, CardElements, CardReaderInfo, IssuedReaderSecret, PairingToken, ReaderForm,
@@ -34,6 +35,7 @@ use domain::{
 use http::request::Parts;
 
 mod agreements;
+mod audit_search;
 mod check;
 mod notices;
 mod oversight;
@@ -209,6 +211,7 @@ impl PortalBackend {
                 && !institution_admin
                 && !disdukcapil_admin,
             check_nik: role.allows(Permission::NikLookup) || role.allows(Permission::NikVerify),
+            audit_trail: audit_search::may_search(role),
         })
     }
 
@@ -970,6 +973,35 @@ impl Backend for PortalBackend {
 
     fn access_problems(&self, parts: Parts) -> BoxFuture<'_, Result<Vec<AccessProblem>, AppError>> {
         Box::pin(async move { self.access_problems_for(&parts).await })
+    }
+
+    fn audit_search_options(
+        &self,
+        parts: Parts,
+    ) -> BoxFuture<'_, Result<AuditSearchOptions, AppError>> {
+        Box::pin(async move { self.audit_options(&parts).await })
+    }
+
+    fn search_access(
+        &self,
+        parts: Parts,
+        form: AccessSearchForm,
+    ) -> BoxFuture<'_, Result<AccessSearchPage, AppError>> {
+        Box::pin(async move { self.search_access_page(&parts, &form).await })
+    }
+
+    fn audit_chain_status(
+        &self,
+        parts: Parts,
+    ) -> BoxFuture<'_, Result<AuditChainStatus, AppError>> {
+        Box::pin(async move { self.chain_status(&parts).await })
+    }
+
+    fn verify_audit_chain(
+        &self,
+        parts: Parts,
+    ) -> BoxFuture<'_, Result<AuditVerifyResult, AppError>> {
+        Box::pin(async move { self.verify_chain(&parts).await })
     }
 }
 

@@ -263,6 +263,15 @@ fn sample(
                 ("claimed[nama_lengkap]", "Uji"),
             ],
             "earlier_verdict" => vec![("nik", "3313015001900001")],
+            "search_access" => vec![
+                ("form[nik]", ""),
+                ("form[operator]", ""),
+                ("form[institution_id]", ""),
+                ("form[outcome_code]", ""),
+                ("form[from_day]", ""),
+                ("form[to_day]", ""),
+                ("form[cursor]", ""),
+            ],
             "change_password" => vec![
                 ("current_password", "kata-sandi-salah-1"),
                 ("new_password", "Kata-Sandi-Baru-Uji-2026"),

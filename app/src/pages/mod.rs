@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod agreements;
+pub mod audit_trail;
 pub mod card;
 pub mod check;
 pub mod home;

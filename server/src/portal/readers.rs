@@ -101,8 +101,10 @@ impl PortalBackend {
             .ok_or_else(|| rejected("SECRETS_UNAVAILABLE"))
     }
 
-    /// Institution names by id (one query for a whole list).
-    async fn institution_names(&self) -> Result<std::collections::HashMap<i64, String>, AppError> {
+    /// Institution names by id (one query for a whole list; also the audit search's).
+    pub(super) async fn institution_names(
+        &self,
+    ) -> Result<std::collections::HashMap<i64, String>, AppError> {
         Ok(self
             .state
             .storage

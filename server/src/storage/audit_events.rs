@@ -203,6 +203,9 @@ pub struct AccessEventFilter {
     pub outcome_code: Option<String>,
     pub from_day: Option<time::Date>,
     pub to_day: Option<time::Date>,
+    /// Paging: only entries after this `(at_ms, seq)` in the newest-first order (the last row
+    /// of the previous page).
+    pub before: Option<(i64, i64)>,
     /// At most this many (default 100, at most 1000).
     pub limit: i64,
 }
@@ -411,6 +414,7 @@ pub const SEARCH_ACCESS: &str = "SELECT id, seq, at_ms, event, outcome, outcome_
        AND ($4 IS NULL OR outcome_code = $4) \
        AND ($5 IS NULL OR at_ms >= $5) \
        AND ($6 IS NULL OR at_ms < $6) \
+       AND ($8 IS NULL OR at_ms < $8 OR (at_ms = $8 AND seq < $9)) \
      ORDER BY at_ms DESC, seq DESC LIMIT $7";
 
 /// The first instant (Unix ms) of a WIB calendar day.
@@ -576,6 +580,8 @@ macro_rules! impl_audit_event_store {
                     .bind(from)
                     .bind(until)
                     .bind(limit)
+                    .bind(f.before.map(|b| b.0))
+                    .bind(f.before.map(|b| b.1))
                     .fetch_all(&self.pool)
                     .await?)
             }

@@ -169,7 +169,7 @@ async fn start_sigap(
     storage
         .set_user_id_daily_limit(
             dukcapil_sim::config::DEMO_USER_ID,
-            Some(100_000_000),
+            Some(1_000_000),
             &Actor::system("bench"),
             now,
         )

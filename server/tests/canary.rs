@@ -1,6 +1,7 @@
 //! Verify and forget, checked from the outside: the simulator is seeded with residents whose
-//! names, birth places and addresses are unique marker strings; more than a thousand look-ups
-//! and verifications of them run through SIGAP; then the SQLite file with its WAL and SHM (or a
+//! names, birth places and addresses are unique marker strings; 1,200 look-ups and
+//! verifications of them run through SIGAP (1,000 through the web-service API, 200 through the
+//! portal's Cek NIK server functions); then the SQLite file with its WAL and SHM (or a
 //! `pg_dump` of the PostgreSQL database), every file under the data folder and all log output
 //! at every level are searched for every marker and every marker NIK in clear: zero hits.
 //! Positive controls make sure the markers did flow through SIGAP (the answers carry them) and
@@ -29,6 +30,8 @@ use tracing_subscriber::fmt::MakeWriter;
 const MARKED: usize = 25;
 /// Look-ups plus verifications through the API.
 const API_CALLS: usize = 1_000;
+/// Look-ups plus verifications through the portal's server functions.
+const PORTAL_CALLS: usize = 200;
 
 #[derive(Clone, Default)]
 struct Buffer(Arc<Mutex<Vec<u8>>>);
@@ -135,7 +138,7 @@ async fn canary(db: TestDb) {
         .starts_with("sqlite:")
         .then(|| db.url.trim_start_matches("sqlite://").to_string());
     let pg_url = (!db.url.starts_with("sqlite:")).then(|| db.url.clone());
-    let (app, sim) = spawn_with_upstream(db, |_| {}).await;
+    let (app, sim) = spawn_with_upstream(db, |c| c.auth.second_factor_roles = vec![]).await;
     sim.upsert_user(SimUser {
         daily_quota: 1_000_000,
         ..SimUser::default()
@@ -187,6 +190,52 @@ async fn canary(db: TestDb) {
         seen_in_answers,
         API_CALLS / 2,
         "every look-up answer carried its marker name (positive control)"
+    );
+
+    // The portal's Cek NIK (channel `web`): an operator signs in, accepts the NDA, looks
+    // residents up and verifies them through the same server functions the page calls.
+    let login = sigap_server::demo::DEMO_OPERATOR_1;
+    let mut op = auth_support::Browser::new(&app);
+    let r = op
+        .server_fn(
+            "sign_in",
+            &[
+                ("username", login.username),
+                ("password", login.password.unwrap()),
+            ],
+        )
+        .await;
+    assert!(r.body.get("Ok").is_some(), "{:?}", r.body);
+    let nda = op.server_fn("current_nda", &[]).await;
+    let version = nda.body["version_id"].as_i64().unwrap().to_string();
+    let r = op
+        .server_fn("accept_nda", &[("version_id", &version)])
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::OK, "{:?}", r.body);
+    let mut portal_seen = 0;
+    for i in 0..PORTAL_CALLS {
+        let m = &marked[i % MARKED];
+        let r = if i % 2 == 0 {
+            op.server_fn("nik_lookup", &[("nik", &m.nik), ("purpose", "Uji kanari")])
+                .await
+        } else {
+            op.server_fn(
+                "nik_verify",
+                &[
+                    ("nik", &m.nik),
+                    ("purpose", "Uji kanari"),
+                    ("claimed[nama_lengkap]", &m.name),
+                ],
+            )
+            .await
+        };
+        assert_eq!(r.status, reqwest::StatusCode::OK, "{:?}", r.body);
+        portal_seen += usize::from(r.body.to_string().contains(&m.name));
+    }
+    assert_eq!(
+        portal_seen,
+        PORTAL_CALLS / 2,
+        "every portal look-up carried its marker name (positive control)"
     );
 
     // What SIGAP keeps: the database (SQLite file + WAL + SHM, or a dump), the data folder,

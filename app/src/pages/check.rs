@@ -19,6 +19,7 @@ use crate::backend::{
 use crate::i18n::use_lang;
 use crate::outcome::{About, about};
 use crate::pages::admin::wib_time;
+use crate::pages::card::CardReaderPanel;
 use crate::session::RequireNda;
 use leptos::prelude::*;
 
@@ -254,6 +255,14 @@ fn CheckNik() -> impl IntoView {
             <p class="muted">{move || t().lead}</p>
         </section>
         <QuotaMeter quota />
+        // The e-KTP card reader (reader-bridge on this PC): a card read fills the NIK field;
+        // comparing the card with the registry is the panel's own one-hit action. Manual
+        // entry below always works.
+        <details class="card" data-testid="check-card-reader">
+            <summary>{move || lang.get().reader_texts().card_title}</summary>
+            <p class="muted">{move || lang.get().reader_texts().card_lead}</p>
+            <CardReaderPanel on_nik=Callback::new(move |n: String| nik.set(n)) />
+        </details>
         <section class="card">
             // No `name` on the personal fields: a submit before hydration sends nothing.
             <form

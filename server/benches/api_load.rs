@@ -151,6 +151,7 @@ async fn start_sigap(
     data_dir: &std::path::Path,
     upstream: &sigap_server::upstream::UpstreamConfig,
 ) -> (String, String) {
+    std::fs::create_dir_all(data_dir).unwrap();
     let mut config = Config {
         bind: "127.0.0.1:0".parse().unwrap(),
         database_url: Some(database_url.clone()),

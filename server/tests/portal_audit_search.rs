@@ -10,18 +10,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_support;
 mod auth_support;
 mod common;
 
+use api_support::Api;
 use auth_support::{AuthApp, Browser, spawn_with_upstream};
 use common::TestDb;
 use domain::access::Role;
 use reqwest::StatusCode;
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sigap_server::storage::{
-    AccessChannel, AccessKind, Actor, AuditEventFilter, AuditOutcome, NewAccessEvent,
-    NewInstitution,
+    AccessChannel, AccessKind, AuditEventFilter, AuditOutcome, NewAccessEvent, NewInstitution,
 };
 
 const PW: &str = "Gunung-Lawu-Berkabut-22";
@@ -107,39 +107,22 @@ fn entry(institution_id: i64, code: &str, at_ms: i64, nik: &str) -> NewAccessEve
 async fn story(db: TestDb) {
     let (app, sim) = spawn_with_upstream(db, |c| c.auth.second_factor_roles = vec![]).await;
     let s = app.storage.as_ref();
-    let service = s
-        .list_accounts()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.role == Role::Service)
-        .unwrap();
-    let (_, token) = sigap_server::auth::token::issue(
-        s,
-        &service,
-        "Aplikasi bantuan logistik",
-        None,
-        &Actor::system("test"),
-        sigap_server::now_ms(),
-    )
-    .await
-    .unwrap();
-    let client = reqwest::Client::new();
+    let service = sigap_server::demo::DEMO_SERVICE;
+    let api = Api::for_service_account(&app, "Aplikasi bantuan logistik").await;
     let residents = sim.sample(3);
     let nik_a = residents[0]["NIK"].as_str().unwrap().to_string();
     let nik_b = residents[1]["NIK"].as_str().unwrap().to_string();
     let nik_never = residents[2]["NIK"].as_str().unwrap().to_string();
     let name_a = residents[0]["NAMA_LGKP"].as_str().unwrap().to_string();
     for nik in [nik_a.as_str(), nik_b.as_str(), "12345"] {
-        let res = client
-            .post(app.url("/api/v1/nik/lookup"))
-            .bearer_auth(token.expose_secret())
-            .json(&json!({"nik": nik, "purpose": "Banjir Jumantono 2026"}))
-            .send()
-            .await
-            .unwrap();
+        let (status, _) = api
+            .post(
+                "/api/v1/nik/lookup",
+                &json!({"nik": nik, "purpose": "Banjir Jumantono 2026"}),
+            )
+            .await;
         let expected = if nik == "12345" { 422 } else { 200 };
-        assert_eq!(res.status().as_u16(), expected);
+        assert_eq!(status, expected);
     }
 
     app.account("auditor", Role::Auditor, PW).await;
@@ -232,7 +215,7 @@ async fn story(db: TestDb) {
     assert_eq!(search_count(&app).await, before);
 
     // By operator, by outcome, by day.
-    let r = search(&mut auditor, &[("operator", &service.username)]).await;
+    let r = search(&mut auditor, &[("operator", service.username)]).await;
     assert_eq!(rows(&r.body).len(), 3, "{:?}", r.body);
     let r = search(&mut auditor, &[("operator", "tidak.ada")]).await;
     assert_eq!(r.body, json!({"Rejected": {"code": "OPERATOR_UNKNOWN"}}));

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod group_commit;
 pub mod portal;
 pub mod quota;
 pub mod secrets;
@@ -177,6 +178,7 @@ impl Application {
         let auth = auth::Auth::new(storage.clone(), &config.auth, addr, auth::Clock::system())?;
         let state = AppState {
             storage: storage.clone(),
+            writer: group_commit::GroupWriter::new(storage.clone()),
             upstream,
             user_id_clients: Default::default(),
             leptos_options: leptos_options(&config, addr),

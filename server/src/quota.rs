@@ -10,7 +10,9 @@
 //! sharing PostgreSQL never let more than the limit through. Nothing about residents (no
 //! NIK, no answer) ever passes through this module.
 
-use crate::storage::{QuotaSubject, ReserveOutcome, ReserveRequest, Storage, StorageError};
+use crate::storage::{
+    BatchSettle, QuotaSubject, ReserveOutcome, ReserveRequest, Storage, StorageError,
+};
 use crate::upstream::{LookupOutcome, ResponseCode, UpstreamCode, VerifyOutcome};
 use domain::quota as arith;
 use serde::Serialize;
@@ -200,47 +202,133 @@ pub async fn reserve(
     operator_account_id: i64,
     now_ms: i64,
 ) -> Result<Reservation, QuotaRefusal> {
-    let day = arith::wib_day(now_ms);
-    let resets_at_ms = arith::resets_at_ms(now_ms);
-    let subject = subject(storage.as_ref(), dukcapil_user_id).await?;
-    let limit = daily_limit(storage.as_ref(), &subject, day).await?;
-    let operator_cap = storage.operator_daily_cap(operator_account_id).await?;
+    let plan = plan(
+        storage.as_ref(),
+        dukcapil_user_id,
+        operator_account_id,
+        now_ms,
+    )
+    .await?;
     let outcome = storage
         .reserve_quota(&ReserveRequest {
             dukcapil_user_id,
-            institution_id: subject.institution_id,
-            daily_limit: limit.limit,
+            institution_id: plan.institution_id,
+            daily_limit: plan.limit,
             operator_account_id,
-            operator_cap,
-            day,
+            operator_cap: plan.operator_cap,
+            day: plan.day,
             now_ms,
         })
         .await?;
-    match outcome {
-        ReserveOutcome::Reserved {
-            used,
-            operator_used,
-        } => Ok(Reservation {
-            storage: Some(storage.clone()),
+    plan.conclude(
+        storage,
+        dukcapil_user_id,
+        operator_account_id,
+        now_ms,
+        outcome,
+    )
+}
+
+/// [`reserve`] through the group writer: the reservation is committed together with the
+/// writes of concurrent requests (one transaction for the group).
+pub async fn reserve_grouped(
+    writer: &crate::group_commit::GroupWriter,
+    dukcapil_user_id: &str,
+    operator_account_id: i64,
+    now_ms: i64,
+) -> Result<Reservation, QuotaRefusal> {
+    let storage = writer.storage();
+    let plan = plan(
+        storage.as_ref(),
+        dukcapil_user_id,
+        operator_account_id,
+        now_ms,
+    )
+    .await?;
+    let outcome = writer
+        .reserve(crate::storage::BatchReserve {
             dukcapil_user_id: dukcapil_user_id.to_string(),
+            institution_id: plan.institution_id,
+            daily_limit: plan.limit,
             operator_account_id,
-            day,
-            limit: limit.limit,
-            used,
-            operator_used,
-        }),
-        ReserveOutcome::UserIdExhausted { used, exhausted_at } => Err(QuotaRefusal::Exhausted {
-            limit: limit.limit,
-            used,
-            resets_at_ms,
-            closed_by_upstream: exhausted_at.is_some(),
-        }),
-        ReserveOutcome::OperatorCapReached { operator_used } => {
-            Err(QuotaRefusal::OperatorCapReached {
-                cap: operator_cap.unwrap_or(operator_used),
-                used: operator_used,
-                resets_at_ms,
-            })
+            operator_cap: plan.operator_cap,
+            day: plan.day,
+            now_ms,
+        })
+        .await?;
+    plan.conclude(
+        storage,
+        dukcapil_user_id,
+        operator_account_id,
+        now_ms,
+        outcome,
+    )
+}
+
+/// What a reservation needs to know before counting: the day, the limit, the operator's cap.
+struct ReservePlan {
+    day: Date,
+    institution_id: i64,
+    limit: i64,
+    operator_cap: Option<i64>,
+}
+
+async fn plan(
+    storage: &dyn Storage,
+    dukcapil_user_id: &str,
+    operator_account_id: i64,
+    now_ms: i64,
+) -> Result<ReservePlan, QuotaRefusal> {
+    let day = arith::wib_day(now_ms);
+    let subject = subject(storage, dukcapil_user_id).await?;
+    let limit = daily_limit(storage, &subject, day).await?;
+    let operator_cap = storage.operator_daily_cap(operator_account_id).await?;
+    Ok(ReservePlan {
+        day,
+        institution_id: subject.institution_id,
+        limit: limit.limit,
+        operator_cap,
+    })
+}
+
+impl ReservePlan {
+    fn conclude(
+        self,
+        storage: &Arc<dyn Storage>,
+        dukcapil_user_id: &str,
+        operator_account_id: i64,
+        now_ms: i64,
+        outcome: ReserveOutcome,
+    ) -> Result<Reservation, QuotaRefusal> {
+        let resets_at_ms = arith::resets_at_ms(now_ms);
+        match outcome {
+            ReserveOutcome::Reserved {
+                used,
+                operator_used,
+            } => Ok(Reservation {
+                storage: Some(storage.clone()),
+                dukcapil_user_id: dukcapil_user_id.to_string(),
+                operator_account_id,
+                day: self.day,
+                limit: self.limit,
+                used,
+                operator_used,
+            }),
+            ReserveOutcome::UserIdExhausted { used, exhausted_at } => {
+                Err(QuotaRefusal::Exhausted {
+                    limit: self.limit,
+                    used,
+                    resets_at_ms,
+                    closed_by_upstream: exhausted_at.is_some(),
+                })
+            }
+            ReserveOutcome::OperatorCapReached { operator_used } => {
+                Err(QuotaRefusal::OperatorCapReached {
+                    cap: self.operator_cap.unwrap_or(operator_used),
+                    used: operator_used,
+                    resets_at_ms,
+                })
+            }
         }
     }
 }
@@ -373,6 +461,20 @@ impl Reservation {
     /// The operator's count today including this hit.
     pub fn operator_used(&self) -> i64 {
         self.operator_used
+    }
+
+    /// Disarms the reservation and returns its settlement as a group write (see
+    /// [`crate::group_commit`]); the caller must hand it to the writer at once (no `.await`
+    /// in between), so a cancelled request cannot lose it.
+    pub fn into_batch_settle(mut self, settlement: Settlement, now_ms: i64) -> BatchSettle {
+        self.storage = None;
+        BatchSettle {
+            dukcapil_user_id: std::mem::take(&mut self.dukcapil_user_id),
+            day: self.day,
+            operator_account_id: self.operator_account_id,
+            settlement,
+            now_ms,
+        }
     }
 
     /// Records how the call ended. Consumes the reservation: a failure is returned (and must be

@@ -9,6 +9,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub storage: Arc<dyn Storage>,
+    /// Group commit of the access path's writes (quota, access entries) to `storage`.
+    pub writer: crate::group_commit::GroupWriter,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     /// The Dukcapil client, when `[upstream]` is configured.

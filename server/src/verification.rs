@@ -4,8 +4,9 @@
 //! ```text
 //! caller ─► permission ─► Nik::parse (invalid: refused, no hit) ─► purpose ─► NDA (people)
 //!        ─► institution access state (agreement in force, SPTJM) ─► active Dukcapil user ID
-//!        ─► quota::reserve (atomic) ─► upstream call ─► settle the reservation
-//!        ─► audit entry (hash chain; NIK as HMAC + mask; outcome; quota; latency)
+//!        ─► quota::reserve_grouped (atomic) ─► upstream call
+//!        ─► settlement + audit entry, one group write (hash chain; NIK as HMAC + mask;
+//!           outcome; quota; latency; see crate::group_commit)
 //!        ─► answer (lives only in this call's memory; the door sends it with no-store)
 //! ```
 //!
@@ -16,7 +17,9 @@
 use crate::audit::ProtectedNik;
 use crate::quota::{self, QuotaRefusal, Settlement};
 use crate::state::AppState;
-use crate::storage::{AccessChannel, AccessKind, AuditOutcome, NewAccessEvent, StorageError};
+use crate::storage::{
+    AccessChannel, AccessKind, AuditOutcome, BatchSettle, NewAccessEvent, StorageError,
+};
 use crate::upstream::{ClaimedElements, LookupOutcome, NoClient, VerifyOutcome};
 use domain::access::{Permission, Role};
 use domain::nik::Nik;
@@ -235,7 +238,7 @@ pub async fn serve_with(
     let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
     match outcome {
         Err(e) => Err(e),
-        Ok((result, quota)) => {
+        Ok((result, quota, settle)) => {
             let (outcome, code) = match &result {
                 Ok(answer) => (
                     if answer.success() {
@@ -250,11 +253,19 @@ pub async fn serve_with(
             if let Some(q) = &quota {
                 entry.quota_state = Some(format!("{}/{}", q.used, q.limit));
             }
-            let audit_id = state
-                .storage
-                .append_access_event(&entry.event(outcome, code, latency_ms))
-                .await?
-                .id;
+            // The settlement (if a hit was reserved) and the entry go in one group write,
+            // queued before the first await: a cancelled request cannot lose either.
+            let (appended, settled) = state
+                .writer
+                .finish(settle, entry.event(outcome, code, latency_ms))
+                .await?;
+            if !settled {
+                tracing::error!(
+                    audit_id = appended.id,
+                    "quota settlement found no reserved hit for this access entry"
+                );
+            }
+            let audit_id = appended.id;
             Ok(Served {
                 result,
                 quota,
@@ -314,7 +325,15 @@ impl Entry<'_> {
     }
 }
 
-type PipelineResult = Result<(Result<Answer, Refusal>, Option<QuotaAfter>), ServiceError>;
+/// The result, the quota after it, and the reserved hit's settlement still to write.
+type PipelineResult = Result<
+    (
+        Result<Answer, Refusal>,
+        Option<QuotaAfter>,
+        Option<BatchSettle>,
+    ),
+    ServiceError,
+>;
 
 async fn pipeline(
     state: &AppState,
@@ -322,7 +341,7 @@ async fn pipeline(
     parsed: Result<Nik, domain::nik::NikError>,
     entry: &mut Entry<'_>,
 ) -> PipelineResult {
-    let refused = |r: Refusal| Ok((Err(r), None));
+    let refused = |r: Refusal| Ok((Err(r), None, None));
     let c = &req.caller;
     let permission = match req.mode {
         Mode::Lookup => Permission::NikLookup,
@@ -385,7 +404,9 @@ async fn pipeline(
         }
     };
     let reservation =
-        match quota::reserve(storage, &dukcapil_user_id, c.account_id, entry.now_ms).await {
+        match quota::reserve_grouped(&state.writer, &dukcapil_user_id, c.account_id, entry.now_ms)
+            .await
+        {
             Ok(r) => r,
             Err(QuotaRefusal::Storage(e)) => return Err(e.into()),
             Err(refusal) => {
@@ -414,12 +435,12 @@ async fn pipeline(
     let limit = reservation.limit();
     let used = reservation.used() - i64::from(refunded);
     let resets_at_ms = domain::quota::resets_at_ms(entry.now_ms);
-    reservation.settle(settlement, crate::now_ms()).await?;
+    let settle = reservation.into_batch_settle(settlement, crate::now_ms());
     let quota = QuotaAfter {
         limit,
         used,
         remaining: (limit - used).max(0),
         resets_at_ms,
     };
-    Ok((Ok(answer), Some(quota)))
+    Ok((Ok(answer), Some(quota), Some(settle)))
 }

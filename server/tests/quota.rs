@@ -12,10 +12,11 @@ use common::TestDb;
 use domain::access::Role;
 use domain::agreement::{AgreementStatus, PksElement};
 use domain::identity::EmploymentStatus;
+use sigap_server::group_commit::GroupWriter;
 use sigap_server::quota::{self, LimitSource, QuotaRefusal, Reservation, Settlement};
 use sigap_server::storage::{
-    self, Actor, AuditEventFilter, NewAccount, NewAgreement, NewInstitution, NewSptjm, Storage,
-    UserIdApplication,
+    self, AccessChannel, AccessKind, Actor, AuditEventFilter, AuditOutcome, NewAccessEvent,
+    NewAccount, NewAgreement, NewInstitution, NewSptjm, Storage, UserIdApplication,
 };
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -619,6 +620,142 @@ async fn default_limit(db: &TestDb) {
     assert_eq!((st.limit, st.limit_source), (1000, LimitSource::Default));
 }
 
+fn access_event(op: i64, at: i64, n: i64, code: &str) -> NewAccessEvent {
+    NewAccessEvent {
+        at_ms: at,
+        kind: AccessKind::Lookup,
+        outcome: if code == "00" {
+            AuditOutcome::Success
+        } else {
+            AuditOutcome::Refused
+        },
+        outcome_code: code.into(),
+        channel: AccessChannel::Api,
+        institution_id: None,
+        actor_account_id: Some(op),
+        actor_username: Some("uji".into()),
+        local_user_id: None,
+        dukcapil_user_id: Some("BPBD3371".into()),
+        purpose: Some("Uji tulis berkelompok".into()),
+        nik_hmac: format!("{n:064x}"),
+        nik_masked: "3313********0001".into(),
+        quota_state: None,
+        latency_ms: Some(1),
+        client_ip: None,
+        request_id: Some(format!("req-{n}")),
+        fingerprint: None,
+    }
+}
+
+/// Group commit (the access path's writer): twice the limit of reserve → finish pairs at once
+/// through one `GroupWriter` gives exactly `limit` reservations, every attempt one access
+/// entry in a gapless, intact chain, the day's counters right; a write whose caller went away
+/// before its group committed is still written; an operator cap refusal inside a group leaves
+/// the user ID's count untouched.
+async fn group_commit(db: &TestDb) {
+    const LIMIT: i64 = 40;
+    let w = world(db, "BPBD-3371", "BPBD3371", LIMIT).await;
+    let writer = GroupWriter::new(w.s.clone());
+    let head_before = w.s.audit_chain_head().await.unwrap().seq;
+    let mut tasks = Vec::new();
+    for i in 0..2 * LIMIT {
+        let writer = writer.clone();
+        let op = w.ops[(i % 2) as usize];
+        tasks.push(tokio::spawn(async move {
+            let at = MORNING + i;
+            match quota::reserve_grouped(&writer, "BPBD3371", op, at).await {
+                Ok(r) => {
+                    let settle = r.into_batch_settle(Settlement::Spent, at + 1);
+                    let (entry, settled) = writer
+                        .finish(Some(settle), access_event(op, at, i, "00"))
+                        .await
+                        .unwrap();
+                    assert!(settled);
+                    Ok(entry.seq)
+                }
+                Err(e) => {
+                    assert_eq!(e.code(), "QUOTA_EXHAUSTED", "{e}");
+                    let (entry, _) = writer
+                        .finish(None, access_event(op, at, i, "QUOTA_EXHAUSTED"))
+                        .await
+                        .unwrap();
+                    Err(entry.seq)
+                }
+            }
+        }));
+    }
+    let mut seqs = Vec::new();
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(seq) => {
+                ok += 1;
+                seqs.push(seq);
+            }
+            Err(seq) => seqs.push(seq),
+        }
+    }
+    assert_eq!(
+        ok, LIMIT,
+        "exactly the limit reserved through the group writer"
+    );
+    seqs.sort_unstable();
+    let expected: Vec<i64> = (head_before + 1..=head_before + 2 * LIMIT).collect();
+    assert_eq!(seqs, expected, "one entry per attempt, gapless");
+    let st = quota::status(w.s.as_ref(), "BPBD3371", MORNING + 500)
+        .await
+        .unwrap();
+    assert_eq!((st.used, st.spent, st.remaining), (LIMIT, LIMIT, 0));
+
+    // Queued, then the caller goes away: the write is still applied.
+    let dropped = writer.finish(
+        None,
+        access_event(w.ops[0], MORNING + 900, 900, "NIK_LENGTH"),
+    );
+    drop(dropped);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let head = w.s.audit_chain_head().await.unwrap().seq;
+        if head == head_before + 2 * LIMIT + 1 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the abandoned write was lost");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let page = w.s.audit_chain_page(0, i64::MAX, 100_000).await.unwrap();
+    let mut verifier = sigap_server::audit::chain::ChainVerifier::new(Vec::new());
+    for e in &page {
+        verifier.push(e).unwrap();
+    }
+
+    // An operator cap refusal inside a group: nothing counted on the user ID.
+    let next_day = MORNING + DAY;
+    let cli = Actor::cli();
+    w.s.set_operator_daily_cap(w.ops[1], Some(1), &cli, next_day)
+        .await
+        .unwrap();
+    let first = quota::reserve_grouped(&writer, "BPBD3371", w.ops[1], next_day)
+        .await
+        .unwrap();
+    let _ = first.into_batch_settle(Settlement::Spent, next_day);
+    let (a, b) = tokio::join!(
+        quota::reserve_grouped(&writer, "BPBD3371", w.ops[1], next_day + 1),
+        quota::reserve_grouped(&writer, "BPBD3371", w.ops[0], next_day + 1),
+    );
+    assert_eq!(refusal_code(a), "OPERATOR_QUOTA_EXHAUSTED");
+    let b = b.unwrap();
+    assert_eq!(
+        b.used(),
+        2,
+        "the refused hit was taken back within its group"
+    );
+    let _ = b.into_batch_settle(Settlement::Spent, next_day);
+    let st = quota::status(w.s.as_ref(), "BPBD3371", next_day + 2)
+        .await
+        .unwrap();
+    assert_eq!(st.used, 2);
+}
+
 macro_rules! on_both {
     ($story:ident, $sqlite:ident, $postgres:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -653,6 +790,11 @@ on_both!(
     operator_caps,
     operator_caps_on_sqlite,
     operator_caps_on_postgres
+);
+on_both!(
+    group_commit,
+    group_commit_on_sqlite,
+    group_commit_on_postgres
 );
 on_both!(
     default_limit,

@@ -37,60 +37,68 @@ const TAG_NULL: u8 = 0;
 const TAG_INT: u8 = 1;
 const TAG_TEXT: u8 = 2;
 
-fn put_int(h: &mut Sha256, v: Option<i64>) {
+fn put_int(b: &mut Vec<u8>, v: Option<i64>) {
     match v {
-        None => h.update([TAG_NULL]),
+        None => b.push(TAG_NULL),
         Some(v) => {
-            let mut b = [0u8; 9];
-            b[0] = TAG_INT;
-            b[1..].copy_from_slice(&v.to_be_bytes());
-            h.update(b);
+            b.push(TAG_INT);
+            b.extend_from_slice(&v.to_be_bytes());
         }
     }
 }
 
-fn put_text(h: &mut Sha256, v: Option<&str>) {
+fn put_text(b: &mut Vec<u8>, v: Option<&str>) {
     match v {
-        None => h.update([TAG_NULL]),
+        None => b.push(TAG_NULL),
         Some(s) => {
-            let mut b = [0u8; 5];
-            b[0] = TAG_TEXT;
+            b.push(TAG_TEXT);
             // Texts over 4 GiB cannot be stored; saturating keeps this total.
             let len = u32::try_from(s.len()).unwrap_or(u32::MAX);
-            b[1..].copy_from_slice(&len.to_be_bytes());
-            h.update(b);
-            h.update(s.as_bytes());
+            b.extend_from_slice(&len.to_be_bytes());
+            b.extend_from_slice(s.as_bytes());
         }
     }
+}
+
+/// Writes `prev ‖ encoding` of the entry at `seq` into `buf` (cleared first): what is hashed.
+pub fn encode_into(buf: &mut Vec<u8>, prev: &[u8; 32], seq: i64, r: &AuditRecord) {
+    buf.clear();
+    buf.extend_from_slice(prev);
+    buf.extend_from_slice(MAGIC);
+    buf.push(ENCODING_VERSION);
+    put_int(buf, Some(seq));
+    put_int(buf, Some(r.at_ms));
+    put_text(buf, Some(&r.event));
+    put_text(buf, Some(&r.outcome));
+    put_int(buf, r.actor_account_id);
+    put_text(buf, r.actor_username.as_deref());
+    put_int(buf, r.institution_id);
+    put_text(buf, r.subject.as_deref());
+    put_text(buf, Some(&r.detail));
+    put_text(buf, r.client_ip.as_deref());
+    put_text(buf, r.request_id.as_deref());
+    put_text(buf, r.channel.as_deref());
+    put_text(buf, r.purpose.as_deref());
+    put_text(buf, r.local_user_id.as_deref());
+    put_text(buf, r.dukcapil_user_id.as_deref());
+    put_text(buf, r.nik_hmac.as_deref());
+    put_text(buf, r.nik_masked.as_deref());
+    put_text(buf, r.outcome_code.as_deref());
+    put_text(buf, r.quota_state.as_deref());
+    put_int(buf, r.latency_ms);
+}
+
+/// The hash of the entry at `seq` with these fields, after `prev`, encoding into `buf` (reuse
+/// one buffer across entries: one allocation and one SHA-256 pass per entry).
+pub fn entry_hash_with(buf: &mut Vec<u8>, prev: &[u8; 32], seq: i64, r: &AuditRecord) -> [u8; 32] {
+    encode_into(buf, prev, seq, r);
+    Sha256::digest(buf.as_slice()).into()
 }
 
 /// The hash of the entry at `seq` with these fields, after `prev`.
 pub fn entry_hash(prev: &[u8; 32], seq: i64, r: &AuditRecord) -> [u8; 32] {
-    let mut h = Sha256::new();
-    h.update(prev);
-    h.update(MAGIC);
-    h.update([ENCODING_VERSION]);
-    put_int(&mut h, Some(seq));
-    put_int(&mut h, Some(r.at_ms));
-    put_text(&mut h, Some(&r.event));
-    put_text(&mut h, Some(&r.outcome));
-    put_int(&mut h, r.actor_account_id);
-    put_text(&mut h, r.actor_username.as_deref());
-    put_int(&mut h, r.institution_id);
-    put_text(&mut h, r.subject.as_deref());
-    put_text(&mut h, Some(&r.detail));
-    put_text(&mut h, r.client_ip.as_deref());
-    put_text(&mut h, r.request_id.as_deref());
-    put_text(&mut h, r.channel.as_deref());
-    put_text(&mut h, r.purpose.as_deref());
-    put_text(&mut h, r.local_user_id.as_deref());
-    put_text(&mut h, r.dukcapil_user_id.as_deref());
-    put_text(&mut h, r.nik_hmac.as_deref());
-    put_text(&mut h, r.nik_masked.as_deref());
-    put_text(&mut h, r.outcome_code.as_deref());
-    put_text(&mut h, r.quota_state.as_deref());
-    put_int(&mut h, r.latency_ms);
-    h.finalize().into()
+    let mut buf = Vec::with_capacity(512);
+    entry_hash_with(&mut buf, prev, seq, r)
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -266,6 +274,8 @@ pub struct ChainVerifier {
     /// Sorted by seq; `cp_next` is the first not yet reached.
     checkpoints: Vec<CheckedCheckpoint>,
     cp_next: usize,
+    /// The encoding buffer, reused for every entry.
+    buf: Vec<u8>,
 }
 
 impl ChainVerifier {
@@ -278,6 +288,7 @@ impl ChainVerifier {
             entries: 0,
             checkpoints,
             cp_next: 0,
+            buf: Vec::with_capacity(512),
         }
     }
 
@@ -299,7 +310,7 @@ impl ChainVerifier {
                 id: e.id,
             });
         }
-        let computed = entry_hash(&self.prev, e.seq, &e.record);
+        let computed = entry_hash_with(&mut self.buf, &self.prev, e.seq, &e.record);
         if e.entry_hash.as_deref().map(str::as_bytes) != Some(&hex_bytes(&computed)[..]) {
             return Err(Finding::Edited {
                 seq: e.seq,

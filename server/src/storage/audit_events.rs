@@ -371,12 +371,56 @@ pub const TAKE_HEAD: &str =
 
 pub const SET_HEAD_HASH: &str = "UPDATE audit_chain_head SET hash = $1 WHERE id = 1";
 
-pub const INSERT_CHAINED: &str = "INSERT INTO audit_events \
+/// Columns of a chained insert, in bind order (22 per row).
+const INSERT_CHAINED_COLUMNS: &str = "INSERT INTO audit_events \
        (seq, prev_hash, entry_hash, at_ms, event, outcome, actor_account_id, actor_username, \
         institution_id, subject, detail, client_ip, request_id, channel, purpose, local_user_id, \
-        dukcapil_user_id, nik_hmac, nik_masked, outcome_code, quota_state, latency_ms) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
-             $19, $20, $21, $22) RETURNING id";
+        dukcapil_user_id, nik_hmac, nik_masked, outcome_code, quota_state, latency_ms) VALUES ";
+
+/// Rows per chained insert statement: a group is written in chunks of these sizes (largest
+/// first), so at most seven statement texts exist and each is prepared once per connection.
+/// 64 rows bind 1,408 parameters, within both engines' limits.
+pub const INSERT_CHUNKS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
+
+/// The largest chunk size that fits `remaining` rows.
+pub fn chunk_size(remaining: usize) -> usize {
+    INSERT_CHUNKS
+        .into_iter()
+        .find(|&c| c <= remaining)
+        .unwrap_or(1)
+}
+
+/// The multi-row chained insert of `rows` rows (one of [`INSERT_CHUNKS`]), `RETURNING id, seq`.
+pub fn insert_chained_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<(usize, String)>> = std::sync::OnceLock::new();
+    let all = SQL.get_or_init(|| {
+        INSERT_CHUNKS
+            .iter()
+            .map(|&n| {
+                let mut sql = String::from(INSERT_CHAINED_COLUMNS);
+                for row in 0..n {
+                    if row > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push('(');
+                    for col in 0..22 {
+                        if col > 0 {
+                            sql.push_str(", ");
+                        }
+                        sql.push_str(&format!("${}", row * 22 + col + 1));
+                    }
+                    sql.push(')');
+                }
+                sql.push_str(" RETURNING id, seq");
+                (n, sql)
+            })
+            .collect()
+    });
+    all.iter()
+        .find(|(n, _)| *n == rows)
+        .or_else(|| all.last())
+        .map_or("", |(_, sql)| sql.as_str())
+}
 
 pub const READ_HEAD: &str = "SELECT seq, hash FROM audit_chain_head WHERE id = 1";
 
@@ -448,42 +492,78 @@ macro_rules! append_chained {
                         .map_err($crate::storage::StorageError::from_write)?;
                 let mut prev = $crate::storage::audit_events::head_hash_bytes(&prev_hex)?;
                 let first = last_seq - n + 1;
+                // Hash every entry first (seq, prev hex, hash hex), then insert them with as
+                // few multi-row statements as the fixed chunk sizes allow.
+                let mut buf = Vec::with_capacity(512);
+                let mut chained: Vec<(i64, String, String)> = Vec::with_capacity(records.len());
                 for (i, r) in records.iter().enumerate() {
                     let seq = first + i as i64;
-                    let hash = $crate::audit::chain::entry_hash(&prev, seq, r);
-                    let hash_hex = $crate::audit::chain::to_hex(&hash);
-                    let id: i64 = sqlx::query_scalar($crate::storage::audit_events::INSERT_CHAINED)
-                        .bind(seq)
-                        .bind($crate::audit::chain::to_hex(&prev))
-                        .bind(&hash_hex)
-                        .bind(r.at_ms)
-                        .bind(&r.event)
-                        .bind(&r.outcome)
-                        .bind(r.actor_account_id)
-                        .bind(r.actor_username.as_deref())
-                        .bind(r.institution_id)
-                        .bind(r.subject.as_deref())
-                        .bind(&r.detail)
-                        .bind(r.client_ip.as_deref())
-                        .bind(r.request_id.as_deref())
-                        .bind(r.channel.as_deref())
-                        .bind(r.purpose.as_deref())
-                        .bind(r.local_user_id.as_deref())
-                        .bind(r.dukcapil_user_id.as_deref())
-                        .bind(r.nik_hmac.as_deref())
-                        .bind(r.nik_masked.as_deref())
-                        .bind(r.outcome_code.as_deref())
-                        .bind(r.quota_state.as_deref())
-                        .bind(r.latency_ms)
-                        .fetch_one(&mut *conn)
-                        .await
-                        .map_err($crate::storage::StorageError::from_write)?;
+                    let hash = $crate::audit::chain::entry_hash_with(&mut buf, &prev, seq, r);
+                    chained.push((
+                        seq,
+                        $crate::audit::chain::to_hex(&prev),
+                        $crate::audit::chain::to_hex(&hash),
+                    ));
+                    prev = hash;
+                }
+                let mut ids: Vec<(i64, i64)> = Vec::with_capacity(records.len());
+                let mut at = 0usize;
+                while at < records.len() {
+                    let size = $crate::storage::audit_events::chunk_size(records.len() - at);
+                    let sql = $crate::storage::audit_events::insert_chained_sql(size);
+                    let mut q = sqlx::query_as::<_, (i64, i64)>(sql);
+                    for (r, (seq, prev_hex, hash_hex)) in
+                        records[at..at + size].iter().zip(&chained[at..at + size])
+                    {
+                        q = q
+                            .bind(*seq)
+                            .bind(prev_hex.as_str())
+                            .bind(hash_hex.as_str())
+                            .bind(r.at_ms)
+                            .bind(r.event.as_str())
+                            .bind(r.outcome.as_str())
+                            .bind(r.actor_account_id)
+                            .bind(r.actor_username.as_deref())
+                            .bind(r.institution_id)
+                            .bind(r.subject.as_deref())
+                            .bind(r.detail.as_str())
+                            .bind(r.client_ip.as_deref())
+                            .bind(r.request_id.as_deref())
+                            .bind(r.channel.as_deref())
+                            .bind(r.purpose.as_deref())
+                            .bind(r.local_user_id.as_deref())
+                            .bind(r.dukcapil_user_id.as_deref())
+                            .bind(r.nik_hmac.as_deref())
+                            .bind(r.nik_masked.as_deref())
+                            .bind(r.outcome_code.as_deref())
+                            .bind(r.quota_state.as_deref())
+                            .bind(r.latency_ms);
+                    }
+                    ids.extend(
+                        q.fetch_all(&mut *conn)
+                            .await
+                            .map_err($crate::storage::StorageError::from_write)?,
+                    );
+                    at += size;
+                }
+                // RETURNING promises no row order: match ids to entries by seq.
+                ids.sort_unstable_by_key(|&(_, seq)| seq);
+                if ids.len() != chained.len() {
+                    return Err($crate::storage::StorageError::Corrupt(
+                        "audit append: fewer rows inserted than entries".into(),
+                    ));
+                }
+                for ((id, seq), (want, _, hash_hex)) in ids.into_iter().zip(chained) {
+                    if seq != want {
+                        return Err($crate::storage::StorageError::Corrupt(
+                            "audit append: inserted seq does not match".into(),
+                        ));
+                    }
                     out.push($crate::storage::AppendedEntry {
                         id,
                         seq,
                         entry_hash: hash_hex,
                     });
-                    prev = hash;
                 }
                 sqlx::query($crate::storage::audit_events::SET_HEAD_HASH)
                     .bind($crate::audit::chain::to_hex(&prev))

@@ -10,6 +10,7 @@ pub(crate) mod actor;
 pub(crate) mod agreements;
 pub(crate) mod api_tokens;
 pub(crate) mod audit_events;
+pub(crate) mod batch;
 pub(crate) mod credentials;
 pub(crate) mod dukcapil_user_ids;
 mod institutions;
@@ -36,6 +37,7 @@ pub use audit_events::{
     AuditEventFilter, AuditEventStore, AuditOutcome, AuditRecord, ChainEntry, ChainHead,
     NewAccessEvent, NewAuditEvent, wib_day_start_ms,
 };
+pub use batch::{BatchDone, BatchOp, BatchReserve, BatchSettle, BatchStore};
 pub use dukcapil_user_ids::{DukcapilUserId, DukcapilUserIdStore, UserIdApplication};
 pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};
 pub use nda::{NdaAcceptance, NdaSignature, NdaStatus, NdaStore, NdaVersion};
@@ -143,6 +145,7 @@ pub trait Storage:
     + ApiTokenStore
     + QuotaStore
     + ReaderStore
+    + BatchStore
     + Send
     + Sync
     + 'static

@@ -1,5 +1,6 @@
 //! The PostgreSQL backend: for several `sigap` replicas sharing one database.
 
+use super::batch::impl_batch_store;
 use super::quota::impl_quota_store;
 use super::readers::impl_reader_store;
 use super::{
@@ -64,5 +65,6 @@ impl_credential_store!(PgStorage);
 impl_throttle_store!(PgStorage);
 impl_api_token_store!(PgStorage);
 impl_quota_store!(PgStorage);
+impl_batch_store!(PgStorage);
 impl_reader_store!(PgStorage);
 impl_storage!(PgStorage, BackendKind::Postgres, MIGRATOR);

@@ -1,5 +1,6 @@
 //! The SQLite backend: the embedded default, one file in the data folder, WAL journal.
 
+use super::batch::impl_batch_store;
 use super::quota::impl_quota_store;
 use super::readers::impl_reader_store;
 use super::{
@@ -62,5 +63,6 @@ impl_credential_store!(SqliteStorage);
 impl_throttle_store!(SqliteStorage);
 impl_api_token_store!(SqliteStorage);
 impl_quota_store!(SqliteStorage);
+impl_batch_store!(SqliteStorage);
 impl_reader_store!(SqliteStorage);
 impl_storage!(SqliteStorage, BackendKind::Sqlite, MIGRATOR);

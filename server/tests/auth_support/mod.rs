@@ -148,6 +148,7 @@ async fn spawn_inner(
     let auth = Auth::new(storage.clone(), &config.auth, addr, clock.clone()).unwrap();
     let state = AppState {
         storage: storage.clone(),
+        writer: sigap_server::group_commit::GroupWriter::new(storage.clone()),
         config: Arc::new(config.clone()),
         leptos_options: sigap_server::leptos_options(&config, addr),
         upstream,

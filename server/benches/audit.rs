@@ -114,6 +114,28 @@ async fn appends(name: &str, storage: Arc<dyn Storage>, singles: i64, batched: i
         "{name}: append, one per transaction, {tasks} tasks: {}",
         rate((per_task * tasks) as u64, start.elapsed().as_secs_f64())
     );
+    // The server's path: concurrent requests' entries through the group writer (one
+    // transaction per group gathered while the previous one commits).
+    let writer = sigap_server::group_commit::GroupWriter::new(storage.clone());
+    let tasks = 64;
+    let per_task = (batched / 4 / tasks).max(1);
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let w = writer.clone();
+        handles.push(tokio::spawn(async move {
+            for n in 0..per_task {
+                w.finish(None, access(t * 1_000_000 + n)).await.unwrap();
+            }
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    println!(
+        "{name}: append, group writer, {tasks} tasks:      {}",
+        rate((per_task * tasks) as u64, start.elapsed().as_secs_f64())
+    );
     let start = Instant::now();
     let mut n = 0;
     while n < batched {

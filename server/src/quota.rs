@@ -166,11 +166,26 @@ pub async fn daily_limit(
         });
     }
     let agreements = storage.list_agreements(subject.institution_id).await?;
+    Ok(limit_from_agreements(subject, &agreements, day))
+}
+
+/// [`daily_limit`] over agreements already read (they must be the subject's institution's).
+pub fn limit_from_agreements(
+    subject: &QuotaSubject,
+    agreements: &[crate::storage::Agreement],
+    day: Date,
+) -> DailyLimit {
+    if let Some(limit) = subject.limit_override {
+        return DailyLimit {
+            limit,
+            source: LimitSource::Override,
+        };
+    }
     let in_force = agreements
         .iter()
         .filter(|a| a.state(day).is_active())
         .max_by_key(|a| (a.valid_from, a.id));
-    Ok(match in_force {
+    match in_force {
         Some(a) => DailyLimit {
             limit: a.daily_quota,
             source: LimitSource::Agreement { agreement_id: a.id },
@@ -179,7 +194,7 @@ pub async fn daily_limit(
             limit: arith::DEFAULT_DAILY_LIMIT,
             source: LimitSource::Default,
         },
-    })
+    }
 }
 
 async fn subject(
@@ -230,19 +245,23 @@ pub async fn reserve(
 }
 
 /// [`reserve`] through the group writer: the reservation is committed together with the
-/// writes of concurrent requests (one transaction for the group).
+/// writes of concurrent requests (one transaction for the group). `known`: the agreements of
+/// an institution the caller has just read (its id and list), used instead of reading them
+/// again when the user ID belongs to that institution.
 pub async fn reserve_grouped(
     writer: &crate::group_commit::GroupWriter,
     dukcapil_user_id: &str,
     operator_account_id: i64,
     now_ms: i64,
+    known: Option<(i64, &[crate::storage::Agreement])>,
 ) -> Result<Reservation, QuotaRefusal> {
     let storage = writer.storage();
-    let plan = plan(
+    let plan = plan_with(
         storage.as_ref(),
         dukcapil_user_id,
         operator_account_id,
         now_ms,
+        known,
     )
     .await?;
     let outcome = writer
@@ -279,9 +298,24 @@ async fn plan(
     operator_account_id: i64,
     now_ms: i64,
 ) -> Result<ReservePlan, QuotaRefusal> {
+    plan_with(storage, dukcapil_user_id, operator_account_id, now_ms, None).await
+}
+
+async fn plan_with(
+    storage: &dyn Storage,
+    dukcapil_user_id: &str,
+    operator_account_id: i64,
+    now_ms: i64,
+    known: Option<(i64, &[crate::storage::Agreement])>,
+) -> Result<ReservePlan, QuotaRefusal> {
     let day = arith::wib_day(now_ms);
     let subject = subject(storage, dukcapil_user_id).await?;
-    let limit = daily_limit(storage, &subject, day).await?;
+    let limit = match known {
+        Some((institution_id, agreements)) if institution_id == subject.institution_id => {
+            limit_from_agreements(&subject, agreements, day)
+        }
+        _ => daily_limit(storage, &subject, day).await?,
+    };
     let operator_cap = storage.operator_daily_cap(operator_account_id).await?;
     Ok(ReservePlan {
         day,

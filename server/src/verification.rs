@@ -369,9 +369,13 @@ async fn pipeline(
         return refused(Refusal::NdaRequired);
     }
     let today = domain::quota::wib_day(entry.now_ms);
-    let access = storage
-        .institution_access_state(institution_id, today)
-        .await?;
+    // Read once: the access state here, the agreement's daily quota at the reservation.
+    let agreements = storage.list_agreements(institution_id).await?;
+    let terms: Vec<_> = agreements
+        .iter()
+        .map(crate::storage::Agreement::terms)
+        .collect();
+    let access = domain::agreement::access_state(&terms, today);
     if let Some(code) = access.reason_code() {
         return refused(Refusal::AccessInactive(code));
     }
@@ -403,21 +407,26 @@ async fn pipeline(
             return refused(Refusal::UpstreamNotConfigured);
         }
     };
-    let reservation =
-        match quota::reserve_grouped(&state.writer, &dukcapil_user_id, c.account_id, entry.now_ms)
-            .await
-        {
-            Ok(r) => r,
-            Err(QuotaRefusal::Storage(e)) => return Err(e.into()),
-            Err(refusal) => {
-                let resets = refusal.resets_at_ms();
-                return refused(Refusal::Quota {
-                    code: refusal.code(),
-                    message: refusal.to_string(),
-                    resets_at_ms: resets,
-                });
-            }
-        };
+    let reservation = match quota::reserve_grouped(
+        &state.writer,
+        &dukcapil_user_id,
+        c.account_id,
+        entry.now_ms,
+        Some((institution_id, &agreements)),
+    )
+    .await
+    {
+        Ok(r) => r,
+        Err(QuotaRefusal::Storage(e)) => return Err(e.into()),
+        Err(refusal) => {
+            let resets = refusal.resets_at_ms();
+            return refused(Refusal::Quota {
+                code: refusal.code(),
+                message: refusal.to_string(),
+                resets_at_ms: resets,
+            });
+        }
+    };
     let (answer, settlement) = match &req.mode {
         Mode::Lookup => {
             let o = client.call_nik(&nik).await;

@@ -663,7 +663,7 @@ async fn group_commit(db: &TestDb) {
         let op = w.ops[(i % 2) as usize];
         tasks.push(tokio::spawn(async move {
             let at = MORNING + i;
-            match quota::reserve_grouped(&writer, "BPBD3371", op, at).await {
+            match quota::reserve_grouped(&writer, "BPBD3371", op, at, None).await {
                 Ok(r) => {
                     let settle = r.into_batch_settle(Settlement::Spent, at + 1);
                     let (entry, settled) = writer
@@ -734,13 +734,13 @@ async fn group_commit(db: &TestDb) {
     w.s.set_operator_daily_cap(w.ops[1], Some(1), &cli, next_day)
         .await
         .unwrap();
-    let first = quota::reserve_grouped(&writer, "BPBD3371", w.ops[1], next_day)
+    let first = quota::reserve_grouped(&writer, "BPBD3371", w.ops[1], next_day, None)
         .await
         .unwrap();
     let _ = first.into_batch_settle(Settlement::Spent, next_day);
     let (a, b) = tokio::join!(
-        quota::reserve_grouped(&writer, "BPBD3371", w.ops[1], next_day + 1),
-        quota::reserve_grouped(&writer, "BPBD3371", w.ops[0], next_day + 1),
+        quota::reserve_grouped(&writer, "BPBD3371", w.ops[1], next_day + 1, None),
+        quota::reserve_grouped(&writer, "BPBD3371", w.ops[0], next_day + 1, None),
     );
     assert_eq!(refusal_code(a), "OPERATOR_QUOTA_EXHAUSTED");
     let b = b.unwrap();

@@ -265,6 +265,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(32);
+    // SIGAP_BENCH_PATHS: which paths to run (comma list of direct, nginx, sqlite, postgres;
+    // default all), e.g. to profile one of them.
+    let paths = std::env::var("SIGAP_BENCH_PATHS").unwrap_or_else(|_| "direct,nginx,sqlite,postgres".into());
+    let run = |p: &str| paths.split(',').any(|x| x.trim() == p);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async move {
         let tmp = std::env::temp_dir().join(format!("sigap-bench-{}", uuid::Uuid::new_v4().simple()));
@@ -285,10 +289,12 @@ fn main() {
         let nik_texts = Arc::new(nik_texts);
         println!("POST /api/v1/nik/lookup, simulator at zero latency, {clients} clients, {seconds} s each");
 
-        let direct = UpstreamClient::new(&config.upstream).unwrap();
-        bench_client("simulator, called directly", direct, niks.clone(), clients, seconds).await;
+        if run("direct") {
+            let direct = UpstreamClient::new(&config.upstream).unwrap();
+            bench_client("simulator, called directly", direct, niks.clone(), clients, seconds).await;
+        }
 
-        let nginx = start_nginx(sim_addr, &tmp.join("nginx"));
+        let nginx = if run("nginx") { start_nginx(sim_addr, &tmp.join("nginx")) } else { None };
         match &nginx {
             Some((_, port)) => {
                 let mut via = config.upstream.clone();
@@ -296,14 +302,18 @@ fn main() {
                 let client = UpstreamClient::new(&via).unwrap();
                 bench_client("nginx reverse proxy -> simulator", client, niks.clone(), clients, seconds).await;
             }
-            None => println!("nginx reverse proxy -> simulator             skipped: nginx is not installed"),
+            None if run("nginx") => println!("nginx reverse proxy -> simulator             skipped: nginx is not installed"),
+            None => {}
         }
 
-        let sqlite = format!("sqlite://{}/bench.db", tmp.display());
-        let (base, token) = start_sigap(sqlite, &tmp.join("sqlite"), &config.upstream).await;
-        bench_sigap("SIGAP on SQLite -> simulator", base, token, nik_texts.clone(), clients, seconds).await;
+        if run("sqlite") {
+            let sqlite = format!("sqlite://{}/bench.db", tmp.display());
+            let (base, token) = start_sigap(sqlite, &tmp.join("sqlite"), &config.upstream).await;
+            bench_sigap("SIGAP on SQLite -> simulator", base, token, nik_texts.clone(), clients, seconds).await;
+        }
 
-        if let Ok(admin_url) = std::env::var("SIGAP_BENCH_POSTGRES_URL") {
+        if !run("postgres") {
+        } else if let Ok(admin_url) = std::env::var("SIGAP_BENCH_POSTGRES_URL") {
             let name = format!("sigap_bench_{}", uuid::Uuid::new_v4().simple());
             let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await.unwrap();
             sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.unwrap();

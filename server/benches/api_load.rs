@@ -267,7 +267,8 @@ fn main() {
         .unwrap_or(32);
     // SIGAP_BENCH_PATHS: which paths to run (comma list of direct, nginx, sqlite, postgres;
     // default all), e.g. to profile one of them.
-    let paths = std::env::var("SIGAP_BENCH_PATHS").unwrap_or_else(|_| "direct,nginx,sqlite,postgres".into());
+    let paths = std::env::var("SIGAP_BENCH_PATHS")
+        .unwrap_or_else(|_| "direct,nginx,sqlite,postgres".into());
     let run = |p: &str| paths.split(',').any(|x| x.trim() == p);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async move {

@@ -3,19 +3,25 @@
 //! the `impl_batch_store!` body. Which writes are grouped, and when, is decided by
 //! [`crate::group_commit`]; this module only applies a list.
 //!
-//! Each operation keeps the meaning of its single-transaction counterpart in
-//! [`super::QuotaStore`] and [`super::AuditEventStore`]:
-//! - a reservation counts on the user ID's day and the operator's day, both or neither (when
-//!   the operator's cap refuses, the user ID's hit is taken back inside the same transaction
-//!   by a compensating decrement, so no other transaction ever sees it);
-//! - a settlement changes the day's counters the same way `settle_quota` does;
-//! - access entries are chained in list order through `append_chained!` (one head update for
-//!   the whole group).
+//! A group touches few counter rows (usually one user ID's day and a few operators' days) many
+//! times, so it is applied in three steps with a handful of statements whatever its size:
+//! 1. **lock** every counter row the group needs, in key order (so two replicas' groups never
+//!    wait on each other in a cycle): an upsert that creates a missing row and returns its
+//!    counters for rows a reservation needs, an `UPDATE … RETURNING` for rows only a
+//!    settlement needs (a missing row stays missing: "nothing to settle");
+//! 2. **decide** every write in queue order in memory ([`Ledger::apply`], pure), with exactly
+//!    the meaning of its single-transaction counterpart in [`super::QuotaStore`]: a
+//!    reservation counts on the user ID's day (below the limit, day not closed by 05) and on
+//!    the operator's day (below the cap, if any), both or neither; settlements change the
+//!    day's counters as `settle_quota` does;
+//! 3. **write** each touched row once (absolute counters: the rows are locked) and chain the
+//!    access entries in queue order through `append_chained!`.
 //!
 //! One fsync per group instead of three per request; the durability promise is unchanged: a
 //! caller hears "done" only after its group committed.
 
 use super::{AppendedEntry, NewAccessEvent, ReserveOutcome, Settlement, StorageError};
+use std::collections::BTreeMap;
 use time::Date;
 
 /// A reservation to apply (owned: it waits in a queue).
@@ -72,20 +78,241 @@ pub trait BatchStore {
     async fn apply_batch(&self, ops: &[BatchOp]) -> Result<Vec<BatchDone>, StorageError>;
 }
 
-/// Takes back a user ID's hit within the reserving transaction (the operator's cap refused).
-pub const UNRESERVE_USER_ID: &str = "UPDATE quota_days SET used = used - 1 \
-     WHERE dukcapil_user_id = $1 AND day = $2 AND used > 0";
+/// A user ID's day row key: (Dukcapil user ID, stored day text).
+pub type UserDayKey = (String, String);
+/// An operator's day row key: (account id, stored day text).
+pub type OperatorDayKey = (i64, String);
 
-/// The SQL of a settlement and whether it also gives the operator's hit back.
-pub fn settle_sql(settlement: Settlement) -> (&'static str, bool) {
-    use super::quota as q;
-    match settlement {
-        Settlement::Spent => (q::SETTLE_SPENT, false),
-        Settlement::Ambiguous => (q::SETTLE_AMBIGUOUS, false),
-        Settlement::UpstreamExhausted => (q::SETTLE_UPSTREAM_EXHAUSTED, false),
-        Settlement::Refund => (q::SETTLE_REFUND, true),
+/// How a counter row is locked: created if missing (a reservation needs it), or only if it
+/// exists (settlements only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockMode {
+    /// Insert with zero counters if missing: (institution id, daily limit, now) of the first
+    /// reservation.
+    Create {
+        institution_id: i64,
+        daily_limit: i64,
+        now_ms: i64,
+    },
+    Existing,
+}
+
+/// A user ID's day as locked, then as the group leaves it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserDay {
+    pub used: i64,
+    pub spent: i64,
+    pub ambiguous: i64,
+    pub refunded: i64,
+    pub exhausted_at: Option<i64>,
+    pub daily_limit: Option<i64>,
+    pub updated_at: Option<i64>,
+    /// Something changed (the row is written back).
+    pub touched: bool,
+}
+
+/// An operator's day as locked, then as the group leaves it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OperatorDay {
+    pub used: i64,
+    pub updated_at: Option<i64>,
+    pub touched: bool,
+}
+
+/// The counter rows of one group, locked; `None`: no such row (settlements find nothing).
+#[derive(Debug, Default)]
+pub struct Ledger {
+    pub users: BTreeMap<UserDayKey, Option<UserDay>>,
+    pub operators: BTreeMap<OperatorDayKey, Option<OperatorDay>>,
+}
+
+/// The rows a group must lock, in key order, with how.
+pub fn rows_to_lock(
+    ops: &[BatchOp],
+) -> (
+    BTreeMap<UserDayKey, LockMode>,
+    BTreeMap<OperatorDayKey, LockMode>,
+) {
+    let mut users: BTreeMap<UserDayKey, LockMode> = BTreeMap::new();
+    let mut operators: BTreeMap<OperatorDayKey, LockMode> = BTreeMap::new();
+    let stronger = |m: &mut LockMode, new: LockMode| {
+        if *m == LockMode::Existing {
+            *m = new;
+        }
+    };
+    for op in ops {
+        match op {
+            BatchOp::Reserve(r) => {
+                let day = super::quota::day_key(r.day);
+                let create = LockMode::Create {
+                    institution_id: r.institution_id,
+                    daily_limit: r.daily_limit,
+                    now_ms: r.now_ms,
+                };
+                stronger(
+                    users
+                        .entry((r.dukcapil_user_id.clone(), day.clone()))
+                        .or_insert(create),
+                    create,
+                );
+                stronger(
+                    operators
+                        .entry((r.operator_account_id, day))
+                        .or_insert(create),
+                    create,
+                );
+            }
+            BatchOp::Finish {
+                settle: Some(s), ..
+            } => {
+                let day = super::quota::day_key(s.day);
+                users
+                    .entry((s.dukcapil_user_id.clone(), day.clone()))
+                    .or_insert(LockMode::Existing);
+                if s.settlement == Settlement::Refund {
+                    operators
+                        .entry((s.operator_account_id, day))
+                        .or_insert(LockMode::Existing);
+                }
+            }
+            BatchOp::Finish { settle: None, .. } => {}
+        }
+    }
+    (users, operators)
+}
+
+/// What [`Ledger::apply`] decided for one write; access entries get their place when chained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decided {
+    Reserved(ReserveOutcome),
+    /// An access entry to chain; `settled` as in [`BatchDone::Finished`].
+    Finish {
+        settled: bool,
+    },
+}
+
+impl Ledger {
+    /// Decides every write in order against the locked rows. A row the group needs but did not
+    /// lock is a bug: `Corrupt`.
+    pub fn apply(&mut self, ops: &[BatchOp]) -> Result<Vec<Decided>, StorageError> {
+        let missing = || StorageError::Corrupt("group commit: a counter row was not locked".into());
+        let mut out = Vec::with_capacity(ops.len());
+        for op in ops {
+            match op {
+                BatchOp::Reserve(r) => {
+                    let day = super::quota::day_key(r.day);
+                    let user = self
+                        .users
+                        .get_mut(&(r.dukcapil_user_id.clone(), day.clone()))
+                        .and_then(Option::as_mut)
+                        .ok_or_else(missing)?;
+                    if user.used >= r.daily_limit || user.exhausted_at.is_some() {
+                        out.push(Decided::Reserved(ReserveOutcome::UserIdExhausted {
+                            used: user.used,
+                            exhausted_at: user.exhausted_at,
+                        }));
+                        continue;
+                    }
+                    let operator = self
+                        .operators
+                        .get_mut(&(r.operator_account_id, day))
+                        .and_then(Option::as_mut)
+                        .ok_or_else(missing)?;
+                    if r.operator_cap.is_some_and(|cap| operator.used >= cap) {
+                        out.push(Decided::Reserved(ReserveOutcome::OperatorCapReached {
+                            operator_used: operator.used,
+                        }));
+                        continue;
+                    }
+                    user.used += 1;
+                    user.daily_limit = Some(r.daily_limit);
+                    user.updated_at = Some(r.now_ms);
+                    user.touched = true;
+                    operator.used += 1;
+                    operator.updated_at = Some(r.now_ms);
+                    operator.touched = true;
+                    out.push(Decided::Reserved(ReserveOutcome::Reserved {
+                        used: user.used,
+                        operator_used: operator.used,
+                    }));
+                }
+                BatchOp::Finish { settle: None, .. } => out.push(Decided::Finish { settled: true }),
+                BatchOp::Finish {
+                    settle: Some(s), ..
+                } => {
+                    let day = super::quota::day_key(s.day);
+                    let Some(user) = self
+                        .users
+                        .get_mut(&(s.dukcapil_user_id.clone(), day.clone()))
+                        .ok_or_else(missing)?
+                    else {
+                        out.push(Decided::Finish { settled: false });
+                        continue;
+                    };
+                    let mut settled = true;
+                    match s.settlement {
+                        Settlement::Spent => user.spent += 1,
+                        Settlement::Ambiguous => user.ambiguous += 1,
+                        Settlement::UpstreamExhausted => {
+                            user.spent += 1;
+                            user.exhausted_at.get_or_insert(s.now_ms);
+                        }
+                        Settlement::Refund => {
+                            // As SETTLE_REFUND: only while something is counted.
+                            if user.used > 0 {
+                                user.used -= 1;
+                                user.refunded += 1;
+                                if let Some(Some(op)) =
+                                    self.operators.get_mut(&(s.operator_account_id, day))
+                                    && op.used > 0
+                                {
+                                    op.used -= 1;
+                                    op.updated_at = Some(s.now_ms);
+                                    op.touched = true;
+                                }
+                            } else {
+                                settled = false;
+                            }
+                        }
+                    }
+                    if settled {
+                        user.updated_at = Some(s.now_ms);
+                        user.touched = true;
+                    }
+                    out.push(Decided::Finish { settled });
+                }
+            }
+        }
+        Ok(out)
     }
 }
+
+/// Locks a user ID's day, creating it with zero counters if missing.
+pub const LOCK_USER_DAY_CREATE: &str = "INSERT INTO quota_days \
+       (dukcapil_user_id, day, institution_id, daily_limit, used, first_reserved_at, updated_at) \
+     VALUES ($1, $2, $3, $4, 0, $5, $5) \
+     ON CONFLICT (dukcapil_user_id, day) DO UPDATE SET updated_at = quota_days.updated_at \
+     RETURNING used, spent, ambiguous, refunded, exhausted_at";
+/// Locks a user ID's day if it exists.
+pub const LOCK_USER_DAY: &str = "UPDATE quota_days SET updated_at = updated_at \
+     WHERE dukcapil_user_id = $1 AND day = $2 \
+     RETURNING used, spent, ambiguous, refunded, exhausted_at";
+/// Writes a user ID's day back (absolute counters; the row is locked).
+pub const WRITE_USER_DAY: &str = "UPDATE quota_days SET used = $3, spent = $4, ambiguous = $5, \
+       refunded = $6, exhausted_at = $7, daily_limit = COALESCE($8, daily_limit), \
+       updated_at = COALESCE($9, updated_at) \
+     WHERE dukcapil_user_id = $1 AND day = $2";
+/// Locks an operator's day, creating it with a zero count if missing.
+pub const LOCK_OPERATOR_DAY_CREATE: &str = "INSERT INTO quota_operator_days \
+       (account_id, day, used, updated_at) VALUES ($1, $2, 0, $3) \
+     ON CONFLICT (account_id, day) DO UPDATE SET updated_at = quota_operator_days.updated_at \
+     RETURNING used";
+/// Locks an operator's day if it exists.
+pub const LOCK_OPERATOR_DAY: &str = "UPDATE quota_operator_days SET updated_at = updated_at \
+     WHERE account_id = $1 AND day = $2 RETURNING used";
+/// Writes an operator's day back.
+pub const WRITE_OPERATOR_DAY: &str = "UPDATE quota_operator_days SET used = $3, \
+       updated_at = COALESCE($4, updated_at) WHERE account_id = $1 AND day = $2";
 
 /// Implements [`BatchStore`] for a backend struct with a `pool` field and `begin_write`.
 macro_rules! impl_batch_store {
@@ -96,118 +323,126 @@ macro_rules! impl_batch_store {
                 &self,
                 ops: &[$crate::storage::BatchOp],
             ) -> Result<Vec<$crate::storage::BatchDone>, $crate::storage::StorageError> {
-                use $crate::storage::{
-                    AuditRecord, BatchDone, BatchOp, ReserveOutcome, StorageError, batch as b,
-                    quota as q,
-                };
+                use $crate::storage::batch::{self as b, Decided, LockMode, OperatorDay, UserDay};
+                use $crate::storage::{AuditRecord, BatchDone, BatchOp, StorageError};
                 if ops.is_empty() {
                     return Ok(Vec::new());
                 }
+                let (user_rows, operator_rows) = b::rows_to_lock(ops);
                 let mut tx = self.begin_write().await?;
-                // Results in order; the access entries' places are filled after chaining.
-                let mut done: Vec<Option<BatchDone>> = Vec::with_capacity(ops.len());
-                let mut records: Vec<AuditRecord> = Vec::new();
-                let mut finished: Vec<(usize, bool)> = Vec::new();
-                for (i, op) in ops.iter().enumerate() {
-                    match op {
-                        BatchOp::Reserve(r) => {
-                            let day = q::day_key(r.day);
-                            let used: Option<i64> = sqlx::query_scalar(q::RESERVE_USER_ID)
-                                .bind(&r.dukcapil_user_id)
-                                .bind(&day)
-                                .bind(r.institution_id)
-                                .bind(r.daily_limit)
-                                .bind(r.now_ms)
-                                .fetch_optional(&mut *tx)
-                                .await?;
-                            let outcome = match used {
-                                None => {
-                                    let row: Option<(i64, Option<i64>)> = sqlx::query_as(
-                                        "SELECT used, exhausted_at FROM quota_days \
-                                         WHERE dukcapil_user_id = $1 AND day = $2",
-                                    )
-                                    .bind(&r.dukcapil_user_id)
-                                    .bind(&day)
-                                    .fetch_optional(&mut *tx)
-                                    .await?;
-                                    ReserveOutcome::UserIdExhausted {
-                                        used: row.map_or(0, |x| x.0),
-                                        exhausted_at: row.and_then(|x| x.1),
-                                    }
-                                }
-                                Some(used) => {
-                                    let operator_used: Option<i64> =
-                                        sqlx::query_scalar(q::RESERVE_OPERATOR)
-                                            .bind(r.operator_account_id)
-                                            .bind(&day)
-                                            .bind(r.now_ms)
-                                            .bind(r.operator_cap)
-                                            .fetch_optional(&mut *tx)
-                                            .await?;
-                                    match operator_used {
-                                        Some(operator_used) => ReserveOutcome::Reserved {
-                                            used,
-                                            operator_used,
-                                        },
-                                        None => {
-                                            sqlx::query(b::UNRESERVE_USER_ID)
-                                                .bind(&r.dukcapil_user_id)
-                                                .bind(&day)
-                                                .execute(&mut *tx)
-                                                .await?;
-                                            let operator_used: Option<i64> =
-                                                sqlx::query_scalar(q::OPERATOR_USED)
-                                                    .bind(r.operator_account_id)
-                                                    .bind(&day)
-                                                    .fetch_optional(&mut *tx)
-                                                    .await?;
-                                            ReserveOutcome::OperatorCapReached {
-                                                operator_used: operator_used.unwrap_or(0),
-                                            }
-                                        }
-                                    }
-                                }
-                            };
-                            done.push(Some(BatchDone::Reserved(outcome)));
-                        }
-                        BatchOp::Finish { settle, event } => {
-                            let mut settled = true;
-                            if let Some(s) = settle {
-                                let day = q::day_key(s.day);
-                                let (sql, refund_operator) = b::settle_sql(s.settlement);
-                                let changed = sqlx::query(sql)
-                                    .bind(&s.dukcapil_user_id)
-                                    .bind(&day)
-                                    .bind(s.now_ms)
-                                    .execute(&mut *tx)
-                                    .await?
-                                    .rows_affected();
-                                settled = changed > 0;
-                                if settled && refund_operator {
-                                    sqlx::query(q::REFUND_OPERATOR)
-                                        .bind(s.operator_account_id)
-                                        .bind(&day)
-                                        .bind(s.now_ms)
-                                        .execute(&mut *tx)
-                                        .await?;
-                                }
-                            }
-                            records.push(AuditRecord::from(event.as_ref()));
-                            finished.push((i, settled));
-                            done.push(None);
-                        }
-                    }
+                let mut ledger = b::Ledger::default();
+                for ((user_id, day), mode) in user_rows {
+                    type Row = (i64, i64, i64, i64, Option<i64>);
+                    let row: Option<Row> = match mode {
+                        LockMode::Create {
+                            institution_id,
+                            daily_limit,
+                            now_ms,
+                        } => sqlx::query_as(b::LOCK_USER_DAY_CREATE)
+                            .bind(&user_id)
+                            .bind(&day)
+                            .bind(institution_id)
+                            .bind(daily_limit)
+                            .bind(now_ms)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(StorageError::from_write)?,
+                        LockMode::Existing => sqlx::query_as(b::LOCK_USER_DAY)
+                            .bind(&user_id)
+                            .bind(&day)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(StorageError::from_write)?,
+                    };
+                    let state =
+                        row.map(|(used, spent, ambiguous, refunded, exhausted_at)| UserDay {
+                            used,
+                            spent,
+                            ambiguous,
+                            refunded,
+                            exhausted_at,
+                            ..UserDay::default()
+                        });
+                    ledger.users.insert((user_id, day), state);
                 }
+                for ((account_id, day), mode) in operator_rows {
+                    let used: Option<i64> = match mode {
+                        LockMode::Create { now_ms, .. } => {
+                            sqlx::query_scalar(b::LOCK_OPERATOR_DAY_CREATE)
+                                .bind(account_id)
+                                .bind(&day)
+                                .bind(now_ms)
+                                .fetch_optional(&mut *tx)
+                                .await
+                                .map_err(StorageError::from_write)?
+                        }
+                        LockMode::Existing => sqlx::query_scalar(b::LOCK_OPERATOR_DAY)
+                            .bind(account_id)
+                            .bind(&day)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(StorageError::from_write)?,
+                    };
+                    let state = used.map(|used| OperatorDay {
+                        used,
+                        ..OperatorDay::default()
+                    });
+                    ledger.operators.insert((account_id, day), state);
+                }
+                let decided = ledger.apply(ops)?;
+                for ((user_id, day), state) in &ledger.users {
+                    let Some(u) = state.as_ref().filter(|u| u.touched) else {
+                        continue;
+                    };
+                    sqlx::query(b::WRITE_USER_DAY)
+                        .bind(user_id)
+                        .bind(day)
+                        .bind(u.used)
+                        .bind(u.spent)
+                        .bind(u.ambiguous)
+                        .bind(u.refunded)
+                        .bind(u.exhausted_at)
+                        .bind(u.daily_limit)
+                        .bind(u.updated_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StorageError::from_write)?;
+                }
+                for ((account_id, day), state) in &ledger.operators {
+                    let Some(o) = state.as_ref().filter(|o| o.touched) else {
+                        continue;
+                    };
+                    sqlx::query(b::WRITE_OPERATOR_DAY)
+                        .bind(account_id)
+                        .bind(day)
+                        .bind(o.used)
+                        .bind(o.updated_at)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StorageError::from_write)?;
+                }
+                let records: Vec<AuditRecord> = ops
+                    .iter()
+                    .filter_map(|op| match op {
+                        BatchOp::Finish { event, .. } => Some(AuditRecord::from(event.as_ref())),
+                        BatchOp::Reserve(_) => None,
+                    })
+                    .collect();
                 let appended = $crate::storage::audit_events::append_chained!(&mut *tx, &records)?;
                 tx.commit().await?;
-                for ((i, settled), entry) in finished.into_iter().zip(appended) {
-                    done[i] = Some(BatchDone::Finished { entry, settled });
-                }
-                done.into_iter()
-                    .map(|d| {
-                        d.ok_or_else(|| {
-                            StorageError::Corrupt("group commit: an entry was not chained".into())
-                        })
+                let mut entries = appended.into_iter();
+                decided
+                    .into_iter()
+                    .map(|d| match d {
+                        Decided::Reserved(outcome) => Ok(BatchDone::Reserved(outcome)),
+                        Decided::Finish { settled } => entries
+                            .next()
+                            .map(|entry| BatchDone::Finished { entry, settled })
+                            .ok_or_else(|| {
+                                StorageError::Corrupt(
+                                    "group commit: an entry was not chained".into(),
+                                )
+                            }),
                     })
                     .collect()
             }
@@ -215,3 +450,197 @@ macro_rules! impl_batch_store {
     };
 }
 pub(crate) use impl_batch_store;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::storage::{AccessChannel, AccessKind, AuditOutcome};
+    use time::macros::date;
+
+    const DAY: Date = date!(2026 - 11 - 27);
+
+    fn reserve(op: i64, limit: i64, cap: Option<i64>) -> BatchOp {
+        BatchOp::Reserve(BatchReserve {
+            dukcapil_user_id: "U1".into(),
+            institution_id: 1,
+            daily_limit: limit,
+            operator_account_id: op,
+            operator_cap: cap,
+            day: DAY,
+            now_ms: 10,
+        })
+    }
+
+    fn finish(op: i64, how: Option<Settlement>) -> BatchOp {
+        BatchOp::Finish {
+            settle: how.map(|settlement| BatchSettle {
+                dukcapil_user_id: "U1".into(),
+                day: DAY,
+                operator_account_id: op,
+                settlement,
+                now_ms: 20,
+            }),
+            event: Box::new(NewAccessEvent {
+                at_ms: 20,
+                kind: AccessKind::Lookup,
+                outcome: AuditOutcome::Success,
+                outcome_code: "00".into(),
+                channel: AccessChannel::Api,
+                institution_id: None,
+                actor_account_id: Some(op),
+                actor_username: None,
+                local_user_id: None,
+                dukcapil_user_id: None,
+                purpose: None,
+                nik_hmac: "00".into(),
+                nik_masked: "3313********0001".into(),
+                quota_state: None,
+                latency_ms: None,
+                client_ip: None,
+                request_id: None,
+                fingerprint: None,
+            }),
+        }
+    }
+
+    /// A ledger as the lock step would leave it for `ops`, from these stored counters.
+    fn locked(ops: &[BatchOp], user_used: Option<i64>, op_used: &[(i64, i64)]) -> Ledger {
+        let (users, operators) = rows_to_lock(ops);
+        let mut l = Ledger::default();
+        for (k, mode) in users {
+            let row = match (mode, user_used) {
+                (_, Some(used)) => Some(UserDay {
+                    used,
+                    ..UserDay::default()
+                }),
+                (LockMode::Create { .. }, None) => Some(UserDay::default()),
+                (LockMode::Existing, None) => None,
+            };
+            l.users.insert(k, row);
+        }
+        for (k, mode) in operators {
+            let used = op_used.iter().find(|(a, _)| *a == k.0).map(|(_, u)| *u);
+            let row = match (mode, used) {
+                (_, Some(used)) => Some(OperatorDay {
+                    used,
+                    ..OperatorDay::default()
+                }),
+                (LockMode::Create { .. }, None) => Some(OperatorDay::default()),
+                (LockMode::Existing, None) => None,
+            };
+            l.operators.insert(k, row);
+        }
+        l
+    }
+
+    #[test]
+    fn exactly_the_limit_is_reserved_in_queue_order() {
+        let ops: Vec<BatchOp> = (0..5).map(|i| reserve(i % 2, 3, None)).collect();
+        let mut l = locked(&ops, Some(1), &[]);
+        let d = l.apply(&ops).unwrap();
+        let granted = d
+            .iter()
+            .filter(|d| matches!(d, Decided::Reserved(ReserveOutcome::Reserved { .. })))
+            .count();
+        assert_eq!(granted, 2, "1 used + 2 = the limit of 3");
+        assert_eq!(
+            d[2],
+            Decided::Reserved(ReserveOutcome::UserIdExhausted {
+                used: 3,
+                exhausted_at: None
+            })
+        );
+        let user = l.users.values().next().unwrap().as_ref().unwrap();
+        assert_eq!((user.used, user.touched), (3, true));
+    }
+
+    #[test]
+    fn an_operator_cap_refusal_counts_nothing() {
+        let ops = vec![
+            reserve(7, 10, Some(1)),
+            reserve(7, 10, Some(1)),
+            reserve(8, 10, None),
+        ];
+        let mut l = locked(&ops, Some(0), &[]);
+        let d = l.apply(&ops).unwrap();
+        assert_eq!(
+            d[1],
+            Decided::Reserved(ReserveOutcome::OperatorCapReached { operator_used: 1 })
+        );
+        assert_eq!(
+            d[2],
+            Decided::Reserved(ReserveOutcome::Reserved {
+                used: 2,
+                operator_used: 1
+            })
+        );
+    }
+
+    #[test]
+    fn a_refund_frees_a_slot_for_a_later_write_of_the_same_group() {
+        let ops = vec![
+            finish(7, Some(Settlement::Refund)),
+            reserve(7, 2, None),
+            finish(7, Some(Settlement::UpstreamExhausted)),
+            reserve(7, 9, None),
+        ];
+        let mut l = locked(&ops, Some(2), &[(7, 2)]);
+        let d = l.apply(&ops).unwrap();
+        assert_eq!(d[0], Decided::Finish { settled: true });
+        assert_eq!(
+            d[1],
+            Decided::Reserved(ReserveOutcome::Reserved {
+                used: 2,
+                operator_used: 2
+            })
+        );
+        assert_eq!(d[2], Decided::Finish { settled: true });
+        assert_eq!(
+            d[3],
+            Decided::Reserved(ReserveOutcome::UserIdExhausted {
+                used: 2,
+                exhausted_at: Some(20)
+            }),
+            "05 closes the day whatever the limit"
+        );
+        let user = l.users.values().next().unwrap().as_ref().unwrap();
+        assert_eq!((user.refunded, user.spent), (1, 1));
+    }
+
+    #[test]
+    fn settling_without_a_row_or_count_is_reported_not_invented() {
+        let ops = vec![finish(7, Some(Settlement::Spent)), finish(7, None)];
+        let mut l = locked(&ops, None, &[]);
+        let d = l.apply(&ops).unwrap();
+        assert_eq!(
+            d,
+            vec![
+                Decided::Finish { settled: false },
+                Decided::Finish { settled: true }
+            ]
+        );
+        let ops = vec![finish(7, Some(Settlement::Refund))];
+        let mut l = locked(&ops, Some(0), &[]);
+        assert_eq!(
+            l.apply(&ops).unwrap(),
+            vec![Decided::Finish { settled: false }]
+        );
+    }
+
+    #[test]
+    fn rows_are_locked_in_key_order_created_only_for_reservations() {
+        let ops = vec![finish(9, Some(Settlement::Refund)), reserve(3, 5, None)];
+        let (users, operators) = rows_to_lock(&ops);
+        assert!(matches!(
+            users.values().next(),
+            Some(LockMode::Create { .. })
+        ));
+        let keys: Vec<i64> = operators.keys().map(|k| k.0).collect();
+        assert_eq!(keys, vec![3, 9]);
+        assert_eq!(
+            operators[&(9, "2026-11-27".to_string())],
+            LockMode::Existing
+        );
+    }
+}

@@ -214,6 +214,7 @@ async fn bench_sigap(
         .build()
         .unwrap();
     let url = format!("{base}/api/v1/nik/lookup");
+    let before = sigap_server::group_commit::stats();
     let f = load(clients, seconds, move |i| {
         let http = http.clone();
         let url = url.clone();
@@ -238,6 +239,14 @@ async fn bench_sigap(
     })
     .await;
     print(name, &f);
+    let after = sigap_server::group_commit::stats();
+    let groups = (after.groups - before.groups).max(1);
+    println!(
+        "    group commit: {} groups, {:.1} writes per group, {:.2} ms per group",
+        after.groups - before.groups,
+        (after.writes - before.writes) as f64 / groups as f64,
+        (after.commit_micros - before.commit_micros) as f64 / groups as f64 / 1000.0
+    );
 }
 
 async fn bench_client(

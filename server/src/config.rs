@@ -45,12 +45,19 @@ pub struct CheckSection {
     /// How far back (hours) the page looks for an earlier verdict of the institution on the
     /// same NIK before spending another hit; 0 turns the question off. At most 720 (30 days).
     pub earlier_verdict_hours: u32,
+    /// How long (milliseconds) a server keeps the read-mostly rows of the access path (API
+    /// token and account, agreements, live user ID, sealed credential, quota subject,
+    /// operator cap) in memory. Changes made through this server apply at once regardless;
+    /// changes through another replica or directly in the database apply within this time.
+    /// 0 turns the cache off. At most 60,000.
+    pub read_cache_ms: u64,
 }
 
 impl Default for CheckSection {
     fn default() -> Self {
         CheckSection {
             earlier_verdict_hours: 24,
+            read_cache_ms: 1_000,
         }
     }
 }
@@ -190,6 +197,12 @@ impl Config {
             return Err(ConfigError::Key {
                 key: "check.earlier_verdict_hours".into(),
                 message: "must be 0 to 720".into(),
+            });
+        }
+        if self.check.read_cache_ms > 60_000 {
+            return Err(ConfigError::Key {
+                key: "check.read_cache_ms".into(),
+                message: "must be 0 to 60000".into(),
             });
         }
         if let Some(code) = &self.institution.code

@@ -21,11 +21,38 @@ use crate::storage::{
     AppendedEntry, BatchDone, BatchOp, BatchReserve, BatchSettle, NewAccessEvent, ReserveOutcome,
     Storage, StorageError,
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tokio::sync::oneshot;
 
 /// Largest group written in one transaction.
 pub const MAX_GROUP: usize = 256;
+
+/// Process-wide counters of group commits (for benchmarks and diagnostics).
+static GROUPS: AtomicU64 = AtomicU64::new(0);
+static WRITES: AtomicU64 = AtomicU64::new(0);
+static COMMIT_MICROS: AtomicU64 = AtomicU64::new(0);
+
+/// What the group writers of this process have done so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GroupStats {
+    /// Transactions (groups) written.
+    pub groups: u64,
+    /// Writes in them.
+    pub writes: u64,
+    /// Time spent applying and committing groups, microseconds.
+    pub commit_micros: u64,
+}
+
+/// The counters since the process started.
+pub fn stats() -> GroupStats {
+    GroupStats {
+        groups: GROUPS.load(Ordering::Relaxed),
+        writes: WRITES.load(Ordering::Relaxed),
+        commit_micros: COMMIT_MICROS.load(Ordering::Relaxed),
+    }
+}
 
 /// The in-process group writer of one server (clone freely: one queue).
 #[derive(Clone)]
@@ -169,7 +196,15 @@ async fn drain(inner: Arc<Inner>) {
 
 async fn commit(storage: &dyn Storage, jobs: Vec<Job>) {
     let (ops, replies): (Vec<BatchOp>, Vec<_>) = jobs.into_iter().map(|j| (j.op, j.reply)).unzip();
-    match storage.apply_batch(&ops).await {
+    let started = Instant::now();
+    let applied = storage.apply_batch(&ops).await;
+    GROUPS.fetch_add(1, Ordering::Relaxed);
+    WRITES.fetch_add(ops.len() as u64, Ordering::Relaxed);
+    COMMIT_MICROS.fetch_add(
+        u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        Ordering::Relaxed,
+    );
+    match applied {
         Ok(done) if done.len() == ops.len() => {
             for (reply, d) in replies.into_iter().zip(done) {
                 let _ = reply.send(Ok(d));

@@ -11,6 +11,7 @@ pub mod error;
 pub mod group_commit;
 pub mod portal;
 pub mod quota;
+pub mod read_cache;
 pub mod secrets;
 pub mod state;
 pub mod storage;
@@ -179,6 +180,10 @@ impl Application {
         let state = AppState {
             storage: storage.clone(),
             writer: group_commit::GroupWriter::new(storage.clone()),
+            reads: read_cache::ReadCache::new(
+                storage.clone(),
+                std::time::Duration::from_millis(config.check.read_cache_ms),
+            ),
             upstream,
             user_id_clients: Default::default(),
             leptos_options: leptos_options(&config, addr),

@@ -250,20 +250,34 @@ pub async fn reserve(
 /// again when the user ID belongs to that institution.
 pub async fn reserve_grouped(
     writer: &crate::group_commit::GroupWriter,
+    reads: &crate::read_cache::ReadCache,
     dukcapil_user_id: &str,
     operator_account_id: i64,
     now_ms: i64,
     known: Option<(i64, &[crate::storage::Agreement])>,
 ) -> Result<Reservation, QuotaRefusal> {
     let storage = writer.storage();
-    let plan = plan_with(
-        storage.as_ref(),
-        dukcapil_user_id,
-        operator_account_id,
-        now_ms,
-        known,
-    )
-    .await?;
+    let day = arith::wib_day(now_ms);
+    let subject = reads
+        .quota_subject(dukcapil_user_id)
+        .await?
+        .ok_or(QuotaRefusal::UserIdUnknown)?;
+    let limit = match known {
+        Some((institution_id, agreements)) if institution_id == subject.institution_id => {
+            limit_from_agreements(&subject, agreements, day)
+        }
+        _ => limit_from_agreements(
+            &subject,
+            &reads.agreements(subject.institution_id).await?,
+            day,
+        ),
+    };
+    let plan = ReservePlan {
+        day,
+        institution_id: subject.institution_id,
+        limit: limit.limit,
+        operator_cap: reads.operator_daily_cap(operator_account_id).await?,
+    };
     let outcome = writer
         .reserve(crate::storage::BatchReserve {
             dukcapil_user_id: dukcapil_user_id.to_string(),
@@ -298,24 +312,9 @@ async fn plan(
     operator_account_id: i64,
     now_ms: i64,
 ) -> Result<ReservePlan, QuotaRefusal> {
-    plan_with(storage, dukcapil_user_id, operator_account_id, now_ms, None).await
-}
-
-async fn plan_with(
-    storage: &dyn Storage,
-    dukcapil_user_id: &str,
-    operator_account_id: i64,
-    now_ms: i64,
-    known: Option<(i64, &[crate::storage::Agreement])>,
-) -> Result<ReservePlan, QuotaRefusal> {
     let day = arith::wib_day(now_ms);
     let subject = subject(storage, dukcapil_user_id).await?;
-    let limit = match known {
-        Some((institution_id, agreements)) if institution_id == subject.institution_id => {
-            limit_from_agreements(&subject, agreements, day)
-        }
-        _ => daily_limit(storage, &subject, day).await?,
-    };
+    let limit = daily_limit(storage, &subject, day).await?;
     let operator_cap = storage.operator_daily_cap(operator_account_id).await?;
     Ok(ReservePlan {
         day,

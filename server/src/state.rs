@@ -11,6 +11,8 @@ pub struct AppState {
     pub storage: Arc<dyn Storage>,
     /// Group commit of the access path's writes (quota, access entries) to `storage`.
     pub writer: crate::group_commit::GroupWriter,
+    /// Short-lived cache of the access path's read-mostly rows (`[check] read_cache_ms`).
+    pub reads: crate::read_cache::ReadCache,
     pub config: Arc<Config>,
     pub leptos_options: LeptosOptions,
     /// The Dukcapil client, when `[upstream]` is configured.

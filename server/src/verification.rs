@@ -370,7 +370,8 @@ async fn pipeline(
     }
     let today = domain::quota::wib_day(entry.now_ms);
     // Read once: the access state here, the agreement's daily quota at the reservation.
-    let agreements = storage.list_agreements(institution_id).await?;
+    let reads = &state.reads;
+    let agreements = reads.agreements(institution_id).await?;
     let terms: Vec<_> = agreements
         .iter()
         .map(crate::storage::Agreement::terms)
@@ -382,7 +383,7 @@ async fn pipeline(
     let Some(local) = c.local_user_id.as_deref() else {
         return refused(Refusal::NoUserId);
     };
-    let user_id = match storage.live_dukcapil_user_id(institution_id, local).await? {
+    let user_id = match reads.live_dukcapil_user_id(institution_id, local).await? {
         Some(u) if u.status == domain::identity::UserIdStatus::Active => u,
         _ => return refused(Refusal::NoUserId),
     };
@@ -393,7 +394,7 @@ async fn pipeline(
     let client = match state
         .user_id_clients
         .client_for(
-            storage.as_ref(),
+            reads,
             state.secrets.as_deref(),
             &state.config.upstream,
             state.upstream.as_ref(),
@@ -409,6 +410,7 @@ async fn pipeline(
     };
     let reservation = match quota::reserve_grouped(
         &state.writer,
+        reads,
         &dukcapil_user_id,
         c.account_id,
         entry.now_ms,

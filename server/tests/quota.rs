@@ -14,6 +14,7 @@ use domain::agreement::{AgreementStatus, PksElement};
 use domain::identity::EmploymentStatus;
 use sigap_server::group_commit::GroupWriter;
 use sigap_server::quota::{self, LimitSource, QuotaRefusal, Reservation, Settlement};
+use sigap_server::read_cache::ReadCache;
 use sigap_server::storage::{
     self, AccessChannel, AccessKind, Actor, AuditEventFilter, AuditOutcome, NewAccessEvent,
     NewAccount, NewAgreement, NewInstitution, NewSptjm, Storage, UserIdApplication,
@@ -656,14 +657,16 @@ async fn group_commit(db: &TestDb) {
     const LIMIT: i64 = 40;
     let w = world(db, "BPBD-3371", "BPBD3371", LIMIT).await;
     let writer = GroupWriter::new(w.s.clone());
+    let reads = ReadCache::new(w.s.clone(), Duration::from_secs(1));
     let head_before = w.s.audit_chain_head().await.unwrap().seq;
     let mut tasks = Vec::new();
     for i in 0..2 * LIMIT {
         let writer = writer.clone();
+        let reads = reads.clone();
         let op = w.ops[(i % 2) as usize];
         tasks.push(tokio::spawn(async move {
             let at = MORNING + i;
-            match quota::reserve_grouped(&writer, "BPBD3371", op, at, None).await {
+            match quota::reserve_grouped(&writer, &reads, "BPBD3371", op, at, None).await {
                 Ok(r) => {
                     let settle = r.into_batch_settle(Settlement::Spent, at + 1);
                     let (entry, settled) = writer
@@ -734,13 +737,13 @@ async fn group_commit(db: &TestDb) {
     w.s.set_operator_daily_cap(w.ops[1], Some(1), &cli, next_day)
         .await
         .unwrap();
-    let first = quota::reserve_grouped(&writer, "BPBD3371", w.ops[1], next_day, None)
+    let first = quota::reserve_grouped(&writer, &reads, "BPBD3371", w.ops[1], next_day, None)
         .await
         .unwrap();
     let _ = first.into_batch_settle(Settlement::Spent, next_day);
     let (a, b) = tokio::join!(
-        quota::reserve_grouped(&writer, "BPBD3371", w.ops[1], next_day + 1, None),
-        quota::reserve_grouped(&writer, "BPBD3371", w.ops[0], next_day + 1, None),
+        quota::reserve_grouped(&writer, &reads, "BPBD3371", w.ops[1], next_day + 1, None),
+        quota::reserve_grouped(&writer, &reads, "BPBD3371", w.ops[0], next_day + 1, None),
     );
     assert_eq!(refusal_code(a), "OPERATOR_QUOTA_EXHAUSTED");
     let b = b.unwrap();

@@ -93,6 +93,17 @@ pub async fn authenticate(
     authorization: Option<&str>,
     now_ms: i64,
 ) -> Result<ApiCaller, ApiError> {
+    authenticate_via(storage, None, authorization, now_ms).await
+}
+
+/// [`authenticate`], reading the token and its account through the server's read cache when
+/// given (see [`crate::read_cache`]: a revocation through this server applies at once).
+pub async fn authenticate_via(
+    storage: &dyn Storage,
+    reads: Option<&crate::read_cache::ReadCache>,
+    authorization: Option<&str>,
+    now_ms: i64,
+) -> Result<ApiCaller, ApiError> {
     let Some(value) = authorization else {
         return Err(
             ApiCode::TokenRequired.error("Sertakan token API: Authorization: Bearer <token>.")
@@ -103,22 +114,25 @@ pub async fn authenticate(
         .map(str::trim)
         .filter(|t| t.starts_with(TOKEN_PREFIX) && t.len() < 200)
         .ok_or_else(|| ApiCode::TokenInvalid.error("Token API tidak dikenal."))?;
-    let record = storage
-        .api_token_by_hash(&token_hash(token))
-        .await
-        .map_err(|e| ApiError::internal("api token lookup", &e))?
-        .ok_or_else(|| ApiCode::TokenInvalid.error("Token API tidak dikenal."))?;
+    let hash = token_hash(token);
+    let record = match reads {
+        Some(r) => r.api_token_by_hash(&hash).await,
+        None => storage.api_token_by_hash(&hash).await,
+    }
+    .map_err(|e| ApiError::internal("api token lookup", &e))?
+    .ok_or_else(|| ApiCode::TokenInvalid.error("Token API tidak dikenal."))?;
     if record.revoked_at_ms.is_some() {
         return Err(ApiCode::TokenRevoked.error("Token API sudah dicabut."));
     }
     if !record.usable(now_ms) {
         return Err(ApiCode::TokenExpired.error("Token API sudah kedaluwarsa."));
     }
-    let account = storage
-        .account_by_id(record.account_id)
-        .await
-        .map_err(|e| ApiError::internal("api token account", &e))?
-        .ok_or_else(|| ApiCode::TokenRevoked.error("Token API sudah tidak berlaku."))?;
+    let account = match reads {
+        Some(r) => r.account_by_id(record.account_id).await,
+        None => storage.account_by_id(record.account_id).await,
+    }
+    .map_err(|e| ApiError::internal("api token account", &e))?
+    .ok_or_else(|| ApiCode::TokenRevoked.error("Token API sudah tidak berlaku."))?;
     if account.status != AccountStatus::Active {
         return Err(ApiCode::TokenAccountInactive
             .error("Token API tidak berlaku: akun layanannya sudah dinonaktifkan."));
@@ -130,10 +144,17 @@ pub async fn authenticate(
             .error("Token API sudah tidak berlaku: akun layanannya diubah sesudah token dibuat."));
     }
     // Last use is kept to the minute: no write on every request of a busy client.
-    if record.last_used_at_ms.is_none_or(|t| now_ms - t >= 60_000)
-        && let Err(e) = storage.touch_api_token(record.id, now_ms).await
-    {
-        tracing::warn!(token_id = record.id, error = %e, "api token last use not recorded");
+    if record.last_used_at_ms.is_none_or(|t| now_ms - t >= 60_000) {
+        match storage.touch_api_token(record.id, now_ms).await {
+            Ok(()) => {
+                if let Some(r) = reads {
+                    r.note_token_used(&hash, now_ms);
+                }
+            }
+            Err(e) => {
+                tracing::warn!(token_id = record.id, error = %e, "api token last use not recorded")
+            }
+        }
     }
     Ok(ApiCaller {
         token: record,
@@ -149,7 +170,13 @@ impl FromRequestParts<AppState> for ApiCaller {
             .headers
             .get(http::header::AUTHORIZATION)
             .map(|v| v.to_str().unwrap_or(""));
-        authenticate(state.storage.as_ref(), header, state.auth.clock().now_ms()).await
+        authenticate_via(
+            state.storage.as_ref(),
+            Some(&state.reads),
+            header,
+            state.auth.clock().now_ms(),
+        )
+        .await
     }
 }
 

@@ -329,7 +329,7 @@ macro_rules! impl_batch_store {
                     return Ok(Vec::new());
                 }
                 let (user_rows, operator_rows) = b::rows_to_lock(ops);
-                let mut tx = self.begin_write().await?;
+                let mut tx = self.begin_batch_write().await?;
                 let mut ledger = b::Ledger::default();
                 for ((user_id, day), mode) in user_rows {
                     type Row = (i64, i64, i64, i64, Option<i64>);

@@ -53,6 +53,72 @@ pub use sqlite::SqliteStorage;
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Counts the write transactions this process has ended (committed or rolled back), so
+/// in-process caches of read-mostly rows ([`crate::read_cache`]) know when to read again.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WriteGeneration(Arc<AtomicU64>);
+
+impl WriteGeneration {
+    pub(crate) fn current(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+/// Moves the generation on when dropped: after the transaction it belongs to has ended.
+struct BumpOnDrop(Arc<AtomicU64>);
+
+impl Drop for BumpOnDrop {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// A write transaction of a backend. Used as `&mut *tx` like an `sqlx::Transaction`; when it
+/// ends (`commit`, `rollback`, or dropped) the process's [`WriteGeneration`] moves on, so a
+/// cached read taken before the change is read again. The access path's group writes do not
+/// move it (they change only counters and the audit trail, which are never cached).
+pub(crate) struct WriteTx<DB: sqlx::Database> {
+    tx: sqlx::Transaction<'static, DB>,
+    bump: Option<BumpOnDrop>,
+}
+
+impl<DB: sqlx::Database> WriteTx<DB> {
+    fn new(tx: sqlx::Transaction<'static, DB>, generation: Option<&WriteGeneration>) -> Self {
+        WriteTx {
+            tx,
+            bump: generation.map(|g| BumpOnDrop(g.0.clone())),
+        }
+    }
+
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        let WriteTx { tx, bump } = self;
+        let result = tx.commit().await;
+        drop(bump);
+        result
+    }
+
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        let WriteTx { tx, bump } = self;
+        let result = tx.rollback().await;
+        drop(bump);
+        result
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for WriteTx<DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.tx
+    }
+}
 
 /// Which database engine a storage uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +217,9 @@ pub trait Storage:
     + 'static
 {
     fn kind(&self) -> BackendKind;
+    /// How many write transactions this process has ended on this storage (moves on after
+    /// each; the access path's group writes excepted). Caches compare it.
+    fn write_generation(&self) -> u64;
     /// One round trip to the database.
     async fn ping(&self) -> Result<(), StorageError>;
     async fn migration_state(&self) -> Result<MigrationState, StorageError>;
@@ -184,6 +253,10 @@ macro_rules! impl_storage {
         impl $crate::storage::Storage for $ty {
             fn kind(&self) -> $crate::storage::BackendKind {
                 $kind
+            }
+
+            fn write_generation(&self) -> u64 {
+                self.generation.current()
             }
 
             async fn ping(&self) -> Result<(), $crate::storage::StorageError> {

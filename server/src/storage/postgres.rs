@@ -19,6 +19,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgre
 /// PostgreSQL storage.
 #[derive(Clone)]
 pub struct PgStorage {
+    generation: super::WriteGeneration,
     pool: PgPool,
 }
 
@@ -39,7 +40,10 @@ impl PgStorage {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        let storage = PgStorage { pool };
+        let storage = PgStorage {
+            generation: super::WriteGeneration::default(),
+            pool,
+        };
         super::AuditEventStore::audit_chain_genesis(&storage).await?;
         Ok(storage)
     }
@@ -47,10 +51,18 @@ impl PgStorage {
 
 impl PgStorage {
     /// A write transaction (row locks and conditional updates do the serialising).
-    pub(crate) async fn begin_write(
+    pub(crate) async fn begin_write(&self) -> Result<super::WriteTx<sqlx::Postgres>, sqlx::Error> {
+        let tx = self.pool.begin().await?;
+        Ok(super::WriteTx::new(tx, Some(&self.generation)))
+    }
+
+    /// [`Self::begin_write`] for the access path's group writes (counters and audit trail
+    /// only): does not move the write generation.
+    pub(crate) async fn begin_batch_write(
         &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
-        self.pool.begin().await
+    ) -> Result<super::WriteTx<sqlx::Postgres>, sqlx::Error> {
+        let tx = self.pool.begin().await?;
+        Ok(super::WriteTx::new(tx, None))
     }
 }
 

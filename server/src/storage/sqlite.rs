@@ -18,6 +18,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 /// SQLite storage.
 #[derive(Clone)]
 pub struct SqliteStorage {
+    generation: super::WriteGeneration,
     pool: SqlitePool,
 }
 
@@ -35,7 +36,10 @@ impl SqliteStorage {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        let storage = SqliteStorage { pool };
+        let storage = SqliteStorage {
+            generation: super::WriteGeneration::default(),
+            pool,
+        };
         super::AuditEventStore::audit_chain_genesis(&storage).await?;
         Ok(storage)
     }
@@ -45,10 +49,18 @@ impl SqliteStorage {
     /// A write transaction. `BEGIN IMMEDIATE` takes the write lock at once: a deferred
     /// transaction that reads first and writes later fails with "database is locked" when
     /// another write (an audit append, say) commits in between, whatever the busy timeout.
-    pub(crate) async fn begin_write(
+    pub(crate) async fn begin_write(&self) -> Result<super::WriteTx<sqlx::Sqlite>, sqlx::Error> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(super::WriteTx::new(tx, Some(&self.generation)))
+    }
+
+    /// [`Self::begin_write`] for the access path's group writes (counters and audit trail
+    /// only): does not move the write generation.
+    pub(crate) async fn begin_batch_write(
         &self,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    ) -> Result<super::WriteTx<sqlx::Sqlite>, sqlx::Error> {
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(super::WriteTx::new(tx, None))
     }
 }
 

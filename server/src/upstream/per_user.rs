@@ -10,7 +10,7 @@
 
 use super::{UpstreamClient, UpstreamPassword};
 use crate::secrets::{Keyring, Sealed, credential_aad};
-use crate::storage::{DukcapilUserId, Storage, StorageError};
+use crate::storage::{DukcapilUserId, StorageError};
 use secrecy::ExposeSecret;
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
@@ -38,7 +38,7 @@ impl UserIdClients {
     /// user ID assigned).
     pub async fn client_for(
         &self,
-        storage: &dyn Storage,
+        reads: &crate::read_cache::ReadCache,
         keyring: Option<&Keyring>,
         base: &super::UpstreamConfig,
         configured: Option<&UpstreamClient>,
@@ -53,7 +53,7 @@ impl UserIdClients {
                 _ => Err(NoClient::NotConfigured),
             };
         }
-        let sealed: Sealed = storage
+        let sealed: Sealed = reads
             .sealed_credential(user.id)
             .await?
             .ok_or(NoClient::NotConfigured)?;

@@ -149,6 +149,10 @@ async fn spawn_inner(
     let state = AppState {
         storage: storage.clone(),
         writer: sigap_server::group_commit::GroupWriter::new(storage.clone()),
+        reads: sigap_server::read_cache::ReadCache::new(
+            storage.clone(),
+            std::time::Duration::from_millis(config.check.read_cache_ms),
+        ),
         config: Arc::new(config.clone()),
         leptos_options: sigap_server::leptos_options(&config, addr),
         upstream,

@@ -150,6 +150,24 @@ pub const DEMO_OPERATOR_4: DemoLogin = DemoLogin {
     display_name: "Petugas Empat (Demo)",
     local_user_id: Some("op-demo-4"),
 };
+/// The card-reader browser test's institution admin: registers the test's reader on
+/// `/admin/pembaca` and reads the access trail, so `admin.bpbd`'s first sign-in (passkey)
+/// stays with the administration test.
+pub const DEMO_CARD_ADMIN: DemoLogin = DemoLogin {
+    username: "admin.kartu",
+    password: Some("demo-card-reader-admin-1"),
+    role: Role::InstitutionAdmin,
+    display_name: "Admin Pembaca Kartu (Demo)",
+    local_user_id: None,
+};
+/// The card-reader browser test's operator (reads the virtual e-KTP on `/cek-kartu`).
+pub const DEMO_CARD_OPERATOR: DemoLogin = DemoLogin {
+    username: "operator.kartu",
+    password: Some("demo-card-reader-operator-1"),
+    role: Role::Operator,
+    display_name: "Petugas Pembaca Kartu (Demo)",
+    local_user_id: Some("op-demo-kartu"),
+};
 /// The service account behind the web-service API's tokens.
 pub const DEMO_SERVICE: DemoLogin = DemoLogin {
     username: "api-demo",
@@ -160,7 +178,7 @@ pub const DEMO_SERVICE: DemoLogin = DemoLogin {
 };
 
 /// Every demo identity, in the order the demo prints them.
-pub const DEMO_LOGINS: [DemoLogin; 10] = [
+pub const DEMO_LOGINS: [DemoLogin; 12] = [
     DEMO_DISDUKCAPIL_ADMIN,
     DEMO_EVALUATOR,
     DEMO_AUDITOR,
@@ -170,6 +188,8 @@ pub const DEMO_LOGINS: [DemoLogin; 10] = [
     DEMO_OPERATOR_2,
     DEMO_OPERATOR_3,
     DEMO_OPERATOR_4,
+    DEMO_CARD_ADMIN,
+    DEMO_CARD_OPERATOR,
     DEMO_SERVICE,
 ];
 
@@ -412,7 +432,7 @@ kependudukan dapat dikenai sanksi sesuai peraturan perundang-undangan.\n\n\
 (Teks contoh untuk demo; bukan dokumen resmi.)";
 
 /// The application forms of the demo's user IDs (synthetic people; region 33.13).
-fn demo_applicants() -> [(DemoLogin, UserIdApplication); 5] {
+fn demo_applicants() -> [(DemoLogin, UserIdApplication); 6] {
     let form =
         |nik: &str, name: &str, nip: Option<&str>, status, position: &str| UserIdApplication {
             institution_id: 0,
@@ -462,6 +482,16 @@ fn demo_applicants() -> [(DemoLogin, UserIdApplication); 5] {
             form(
                 "3313055203950005",
                 "Petugas Empat (Demo)",
+                None,
+                EmploymentStatus::NonAsn,
+                "Tenaga Pendukung Pusdalops",
+            ),
+        ),
+        (
+            DEMO_CARD_OPERATOR,
+            form(
+                "3313062304930006",
+                "Petugas Pembaca Kartu (Demo)",
                 None,
                 EmploymentStatus::NonAsn,
                 "Tenaga Pendukung Pusdalops",

@@ -42,6 +42,8 @@ mod oversight;
 mod readers;
 mod tokens;
 
+pub use readers::BRIDGE_DEFAULT_PORT;
+
 /// The portal backend, built from the shared state.
 pub struct PortalBackend {
     state: AppState,

@@ -143,6 +143,7 @@ async fn demo_seed_story(db: &TestDb) {
             "op-demo-2",
             "op-demo-3",
             "op-demo-4",
+            "op-demo-kartu",
             "api-demo"
         ]
     );

@@ -316,7 +316,8 @@ fn RegisterForm(action: ServerAction<RegisterReader>) -> impl IntoView {
                 <div class="form-grid">
                     <label>
                         {move || rt().col_reader_id}
-                        <input name="form[reader_id]" required maxlength="64" pattern="[A-Za-z0-9_-]{1,64}" data-testid="reader-id" />
+                        // Browsers compile `pattern` with the `v` flag: a `-` in a class is escaped.
+                        <input name="form[reader_id]" required maxlength="64" pattern="[A-Za-z0-9_\\-]{1,64}" data-testid="reader-id" />
                     </label>
                     <label>
                         {move || rt().col_work_unit}

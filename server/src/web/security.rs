@@ -9,11 +9,15 @@ use rand::RngCore;
 use std::sync::Arc;
 
 /// Builds the Content-Security-Policy for one response: only our own origin, inline scripts
-/// only with the nonce, wasm compilation allowed (the hydrate bundle needs it).
+/// only with the nonce, wasm compilation allowed (the hydrate bundle needs it). The one other
+/// place a page may connect to is the reader-bridge on the operator's own PC
+/// (`ws://127.0.0.1:47265`, the address the card panel opens; `pages::card`).
 pub fn content_security_policy(nonce: &str) -> String {
+    let bridge = crate::portal::BRIDGE_DEFAULT_PORT;
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
-         style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
+         style-src 'self'; img-src 'self' data:; font-src 'self'; \
+         connect-src 'self' ws://127.0.0.1:{bridge}; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -70,6 +74,17 @@ mod tests {
         let b = new_nonce();
         assert_ne!(a, b);
         assert!(HeaderValue::from_str(&content_security_policy(&a)).is_ok());
+    }
+
+    #[test]
+    fn pages_connect_only_to_their_origin_and_the_local_reader_bridge() {
+        let csp = content_security_policy("n");
+        let connect = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("connect-src"))
+            .unwrap();
+        assert_eq!(connect, "connect-src 'self' ws://127.0.0.1:47265");
     }
 
     #[test]

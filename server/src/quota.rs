@@ -11,7 +11,7 @@
 //! NIK, no answer) ever passes through this module.
 
 use crate::storage::{
-    BatchSettle, QuotaSubject, ReserveOutcome, ReserveRequest, Storage, StorageError,
+    BatchReserve, BatchSettle, QuotaSubject, ReserveOutcome, Storage, StorageError,
 };
 use crate::upstream::{LookupOutcome, ResponseCode, UpstreamCode, VerifyOutcome};
 use domain::quota as arith;
@@ -224,24 +224,9 @@ pub async fn reserve(
         now_ms,
     )
     .await?;
-    let outcome = storage
-        .reserve_quota(&ReserveRequest {
-            dukcapil_user_id,
-            institution_id: plan.institution_id,
-            daily_limit: plan.limit,
-            operator_account_id,
-            operator_cap: plan.operator_cap,
-            day: plan.day,
-            now_ms,
-        })
-        .await?;
-    plan.conclude(
-        storage,
-        dukcapil_user_id,
-        operator_account_id,
-        now_ms,
-        outcome,
-    )
+    let request = plan.request(dukcapil_user_id, operator_account_id, now_ms);
+    let outcome = storage.reserve_quota(&request.as_request()).await?;
+    plan.conclude(storage, &request, outcome)
 }
 
 /// [`reserve`] through the group writer: the reservation is committed together with the
@@ -278,24 +263,9 @@ pub async fn reserve_grouped(
         limit: limit.limit,
         operator_cap: reads.operator_daily_cap(operator_account_id).await?,
     };
-    let outcome = writer
-        .reserve(crate::storage::BatchReserve {
-            dukcapil_user_id: dukcapil_user_id.to_string(),
-            institution_id: plan.institution_id,
-            daily_limit: plan.limit,
-            operator_account_id,
-            operator_cap: plan.operator_cap,
-            day: plan.day,
-            now_ms,
-        })
-        .await?;
-    plan.conclude(
-        storage,
-        dukcapil_user_id,
-        operator_account_id,
-        now_ms,
-        outcome,
-    )
+    let request = plan.request(dukcapil_user_id, operator_account_id, now_ms);
+    let outcome = writer.reserve(request.clone()).await?;
+    plan.conclude(storage, &request, outcome)
 }
 
 /// What a reservation needs to know before counting: the day, the limit, the operator's cap.
@@ -325,23 +295,39 @@ async fn plan(
 }
 
 impl ReservePlan {
-    fn conclude(
-        self,
-        storage: &Arc<dyn Storage>,
+    /// The hit to count.
+    fn request(
+        &self,
         dukcapil_user_id: &str,
         operator_account_id: i64,
         now_ms: i64,
+    ) -> BatchReserve {
+        BatchReserve {
+            dukcapil_user_id: dukcapil_user_id.to_string(),
+            institution_id: self.institution_id,
+            daily_limit: self.limit,
+            operator_account_id,
+            operator_cap: self.operator_cap,
+            day: self.day,
+            now_ms,
+        }
+    }
+
+    fn conclude(
+        self,
+        storage: &Arc<dyn Storage>,
+        request: &BatchReserve,
         outcome: ReserveOutcome,
     ) -> Result<Reservation, QuotaRefusal> {
-        let resets_at_ms = arith::resets_at_ms(now_ms);
+        let resets_at_ms = arith::resets_at_ms(request.now_ms);
         match outcome {
             ReserveOutcome::Reserved {
                 used,
                 operator_used,
             } => Ok(Reservation {
                 storage: Some(storage.clone()),
-                dukcapil_user_id: dukcapil_user_id.to_string(),
-                operator_account_id,
+                dukcapil_user_id: request.dukcapil_user_id.clone(),
+                operator_account_id: request.operator_account_id,
                 day: self.day,
                 limit: self.limit,
                 used,

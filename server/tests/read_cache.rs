@@ -58,24 +58,23 @@ async fn revocations_apply_at_once_here_and_within_the_lifetime_elsewhere() {
     assert_eq!(lookup(&api, &nik).await.0, 200);
     let hash = token_hash(&api.token);
     let revoked_at = sigap_server::now_ms();
+    // The same statement on whichever engine the server uses.
+    macro_rules! revoke_with {
+        ($pool:ty) => {{
+            let pool = <$pool>::connect(&url).await.unwrap();
+            sqlx::query("UPDATE api_tokens SET revoked_at_ms = $1 WHERE token_hash = $2")
+                .bind(revoked_at)
+                .bind(&hash)
+                .execute(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+        }};
+    }
     if url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-        sqlx::query("UPDATE api_tokens SET revoked_at_ms = $1 WHERE token_hash = $2")
-            .bind(revoked_at)
-            .bind(&hash)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
+        revoke_with!(sqlx::SqlitePool);
     } else {
-        let pool = sqlx::PgPool::connect(&url).await.unwrap();
-        sqlx::query("UPDATE api_tokens SET revoked_at_ms = $1 WHERE token_hash = $2")
-            .bind(revoked_at)
-            .bind(&hash)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
+        revoke_with!(sqlx::PgPool);
     }
     let changed = Instant::now();
     loop {

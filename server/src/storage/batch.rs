@@ -36,6 +36,22 @@ pub struct BatchReserve {
     pub now_ms: i64,
 }
 
+impl BatchReserve {
+    /// The same reservation for the single-transaction path
+    /// ([`super::QuotaStore::reserve_quota`]).
+    pub fn as_request(&self) -> super::ReserveRequest<'_> {
+        super::ReserveRequest {
+            dukcapil_user_id: &self.dukcapil_user_id,
+            institution_id: self.institution_id,
+            daily_limit: self.daily_limit,
+            operator_account_id: self.operator_account_id,
+            operator_cap: self.operator_cap,
+            day: self.day,
+            now_ms: self.now_ms,
+        }
+    }
+}
+
 /// A reserved hit's settlement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchSettle {

@@ -503,6 +503,11 @@ pub fn parse_bridge_message(raw: &str) -> Option<BridgeEvent> {
     })
 }
 
+/// How long the panel waits for the bridge's WebSocket to open before saying it is
+/// unavailable.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// The WebSocket to the bridge (browser only; on the server every call does nothing).
 mod ws {
     #[cfg(feature = "hydrate")]
@@ -568,6 +573,19 @@ mod ws {
             );
             socket.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
             onmessage.forget();
+            // A connection the browser neither opens nor refuses (blocked, a firewall that
+            // drops packets) would leave the panel "connecting" for ever: give up after
+            // CONNECT_TIMEOUT and say the bridge is unavailable.
+            let pending = socket.clone();
+            set_timeout(
+                move || {
+                    if pending.ready_state() == web_sys::WebSocket::CONNECTING {
+                        let _ = pending.close();
+                        state.bridge.set(Bridge::Unavailable);
+                    }
+                },
+                super::CONNECT_TIMEOUT,
+            );
             self.inner.set_value(Some(socket));
         }
 

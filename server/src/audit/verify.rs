@@ -16,6 +16,8 @@ use std::sync::Arc;
 
 /// Entries read per query.
 pub const PAGE: i64 = 10_000;
+/// Pages read at once (each on its own connection) ahead of the one being checked.
+const READ_AHEAD: usize = 3;
 
 /// The result of a verification that could run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +27,8 @@ pub enum Verdict {
 }
 
 /// Verifies the trail in `storage` against the checkpoints in `checkpoint_file` (checked with
-/// `key`; a missing file has none). The next page is read (in another task) while the current
-/// one is checked.
+/// `key`; a missing file has none). The next pages are read (in other tasks, on their own
+/// connections) while the current one is checked.
 ///
 /// # Errors
 /// When verification cannot run (database or file unreadable, checkpoints without a key).
@@ -43,24 +45,30 @@ pub async fn verify(
     let unchained = storage.clone();
     let mut verifier = ChainVerifier::new(checkpoints);
     let up_to = head.seq;
+    // Pages are fixed seq ranges ((k-1)·PAGE, k·PAGE], read READ_AHEAD at a time on separate
+    // connections while the oldest is checked; a range with rows missing simply comes back
+    // shorter and the verifier names the gap.
     let fetch = move |after: i64| {
         let storage = storage.clone();
         tokio::spawn(async move { storage.audit_chain_page(after, up_to, PAGE).await })
     };
-    let mut next = (head.seq > 0).then(|| fetch(0));
-    while let Some(pending) = next.take() {
-        let page = pending
+    let mut pending = std::collections::VecDeque::new();
+    let mut next_start = 0i64;
+    let mut fill = |pending: &mut std::collections::VecDeque<_>| {
+        while pending.len() < READ_AHEAD && next_start < up_to {
+            pending.push_back(fetch(next_start));
+            next_start += PAGE;
+        }
+    };
+    fill(&mut pending);
+    while let Some(task) = pending.pop_front() {
+        fill(&mut pending);
+        let page = task
             .await
             .map_err(|e| AuditError::Storage(format!("page reader stopped: {e}")))??;
-        let Some(last) = page.last() else {
-            break;
-        };
-        if page.len() as i64 == PAGE && last.seq < head.seq {
-            next = Some(fetch(last.seq));
-        }
         for entry in &page {
             if let Err(finding) = verifier.push(entry) {
-                if let Some(p) = next.take() {
+                for p in pending {
                     p.abort();
                 }
                 return Ok(Verdict::Broken(finding));

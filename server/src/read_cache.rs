@@ -36,10 +36,10 @@ enum Key {
 
 #[derive(Clone)]
 enum Value {
-    Token(Option<ApiToken>),
-    Account(Option<Account>),
+    Token(Box<Option<ApiToken>>),
+    Account(Box<Option<Account>>),
     Agreements(Arc<Vec<Agreement>>),
-    LiveUserId(Option<DukcapilUserId>),
+    LiveUserId(Box<Option<DukcapilUserId>>),
     Sealed(Option<Sealed>),
     Subject(Option<QuotaSubject>),
     OperatorCap(Option<i64>),
@@ -136,10 +136,14 @@ impl ReadCache {
         self.get(
             Key::TokenByHash(hash.to_string()),
             |v| match v {
-                Value::Token(t) => Some(t),
+                Value::Token(t) => Some(*t),
                 _ => None,
             },
-            async { Ok(Value::Token(self.storage.api_token_by_hash(hash).await?)) },
+            async {
+                Ok(Value::Token(Box::new(
+                    self.storage.api_token_by_hash(hash).await?,
+                )))
+            },
         )
         .await
     }
@@ -149,9 +153,10 @@ impl ReadCache {
     pub fn note_token_used(&self, hash: &str, now_ms: i64) {
         let mut entries = self.lock();
         if let Some(Entry {
-            value: Value::Token(Some(t)),
+            value: Value::Token(t),
             ..
         }) = entries.get_mut(&Key::TokenByHash(hash.to_string()))
+            && let Some(t) = t.as_mut()
         {
             t.last_used_at_ms = Some(now_ms);
         }
@@ -161,10 +166,14 @@ impl ReadCache {
         self.get(
             Key::Account(id),
             |v| match v {
-                Value::Account(a) => Some(a),
+                Value::Account(a) => Some(*a),
                 _ => None,
             },
-            async { Ok(Value::Account(self.storage.account_by_id(id).await?)) },
+            async {
+                Ok(Value::Account(Box::new(
+                    self.storage.account_by_id(id).await?,
+                )))
+            },
         )
         .await
     }
@@ -196,15 +205,15 @@ impl ReadCache {
         self.get(
             Key::LiveUserId(institution_id, local_user_id.to_string()),
             |v| match v {
-                Value::LiveUserId(u) => Some(u),
+                Value::LiveUserId(u) => Some(*u),
                 _ => None,
             },
             async {
-                Ok(Value::LiveUserId(
+                Ok(Value::LiveUserId(Box::new(
                     self.storage
                         .live_dukcapil_user_id(institution_id, local_user_id)
                         .await?,
-                ))
+                )))
             },
         )
         .await

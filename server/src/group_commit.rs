@@ -99,13 +99,32 @@ impl GroupWriter {
 
     /// Reserves one hit (see [`crate::storage::QuotaStore::reserve_quota`]). Queued when
     /// called, before the returned future is first polled.
+    ///
+    /// If the returned future is dropped before the answer (the request was cancelled while
+    /// its group committed), a hit it reserved is given back: no call was made with it.
     pub fn reserve(
         &self,
         r: BatchReserve,
     ) -> impl Future<Output = Result<ReserveOutcome, StorageError>> + Send + 'static {
-        let done = self.apply(BatchOp::Reserve(r));
+        let mut pending = AbandonedReservation {
+            storage: self.inner.storage.clone(),
+            settle: BatchSettle {
+                dukcapil_user_id: r.dukcapil_user_id.clone(),
+                day: r.day,
+                operator_account_id: r.operator_account_id,
+                settlement: crate::storage::Settlement::Refund,
+                now_ms: r.now_ms,
+            },
+            answer: None,
+        };
+        pending.answer = Some(self.queue(BatchOp::Reserve(r)));
         async move {
-            match done.await? {
+            let answer = match pending.answer.as_mut() {
+                Some(answer) => answer.await,
+                None => return Err(mismatch()),
+            };
+            pending.answered();
+            match answered(answer)? {
                 BatchDone::Reserved(outcome) => Ok(outcome),
                 BatchDone::Finished { .. } => Err(mismatch()),
             }
@@ -137,6 +156,12 @@ impl GroupWriter {
         &self,
         op: BatchOp,
     ) -> impl Future<Output = Result<BatchDone, StorageError>> + Send + 'static {
+        let answer = self.queue(op);
+        async move { answered(answer.await) }
+    }
+
+    /// Queues one write; the receiver gets its result once its group committed.
+    fn queue(&self, op: BatchOp) -> Answer {
         let (reply, answer) = oneshot::channel();
         let start = {
             let mut q = lock(&self.inner.queue);
@@ -147,13 +172,72 @@ impl GroupWriter {
             let inner = self.inner.clone();
             tokio::spawn(async move { drain(inner).await });
         }
-        async move {
-            answer.await.unwrap_or_else(|_| {
-                Err(StorageError::Corrupt(
-                    "group commit: the writer stopped before answering".into(),
-                ))
-            })
-        }
+        answer
+    }
+}
+
+type Answer = oneshot::Receiver<Result<BatchDone, StorageError>>;
+
+fn answered(
+    answer: Result<Result<BatchDone, StorageError>, oneshot::error::RecvError>,
+) -> Result<BatchDone, StorageError> {
+    answer.unwrap_or_else(|_| {
+        Err(StorageError::Corrupt(
+            "group commit: the writer stopped before answering".into(),
+        ))
+    })
+}
+
+/// A queued reservation whose requester may go away before the answer: dropped with the
+/// answer still pending, it waits for it (in a new task) and refunds a hit it reserved.
+struct AbandonedReservation {
+    storage: Arc<dyn Storage>,
+    settle: BatchSettle,
+    answer: Option<Answer>,
+}
+
+impl AbandonedReservation {
+    /// The answer arrived: nothing to give back on drop.
+    fn answered(&mut self) {
+        self.answer.take();
+    }
+}
+
+impl Drop for AbandonedReservation {
+    fn drop(&mut self) {
+        let Some(answer) = self.answer.take() else {
+            return;
+        };
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            tracing::error!("a cancelled quota reservation could not be refunded (no runtime)");
+            return;
+        };
+        let storage = self.storage.clone();
+        let s = self.settle.clone();
+        handle.spawn(async move {
+            if let Ok(Ok(BatchDone::Reserved(ReserveOutcome::Reserved { .. }))) = answer.await {
+                let refunded = storage
+                    .settle_quota(
+                        &s.dukcapil_user_id,
+                        s.day,
+                        s.operator_account_id,
+                        s.settlement,
+                        crate::now_ms(),
+                    )
+                    .await;
+                match refunded {
+                    Ok(()) => tracing::warn!(
+                        dukcapil_user_id = %s.dukcapil_user_id,
+                        "quota reservation cancelled before the call; its hit was given back"
+                    ),
+                    Err(e) => tracing::error!(
+                        dukcapil_user_id = %s.dukcapil_user_id,
+                        code = e.code(),
+                        "a cancelled quota reservation could not be refunded"
+                    ),
+                }
+            }
+        });
     }
 }
 
@@ -166,31 +250,43 @@ fn lock(m: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Clears `draining` when the drain task ends, normally or by cancellation (runtime shut
-/// down); queued writes left then are answered with an error by dropping their senders.
-struct DrainGuard(Arc<Inner>);
+/// Clears `draining` when the drain task is cancelled (runtime shut down) or panics; the
+/// writes still queued then are answered with an error by dropping their senders. A drain
+/// task that ends normally disarms it: it has already cleared `draining` under the lock, and
+/// by then another drain task may own the queue.
+struct DrainGuard {
+    inner: Arc<Inner>,
+    armed: bool,
+}
 
 impl Drop for DrainGuard {
     fn drop(&mut self) {
-        let mut q = lock(&self.0.queue);
-        q.draining = false;
-        q.jobs.clear();
+        if self.armed {
+            let mut q = lock(&self.inner.queue);
+            q.draining = false;
+            q.jobs.clear();
+        }
     }
 }
 
 async fn drain(inner: Arc<Inner>) {
-    let guard = DrainGuard(inner);
+    let mut guard = DrainGuard { inner, armed: true };
     loop {
-        let jobs: Vec<Job> = {
-            let mut q = lock(&guard.0.queue);
+        let jobs: Option<Vec<Job>> = {
+            let mut q = lock(&guard.inner.queue);
             if q.jobs.is_empty() {
                 q.draining = false;
-                return;
+                None
+            } else {
+                let n = q.jobs.len().min(MAX_GROUP);
+                Some(q.jobs.drain(..n).collect())
             }
-            let n = q.jobs.len().min(MAX_GROUP);
-            q.jobs.drain(..n).collect()
         };
-        commit(guard.0.storage.as_ref(), jobs).await;
+        let Some(jobs) = jobs else {
+            guard.armed = false;
+            return;
+        };
+        commit(guard.inner.storage.as_ref(), jobs).await;
     }
 }
 
@@ -213,6 +309,20 @@ async fn commit(storage: &dyn Storage, jobs: Vec<Job>) {
         Err(e) if ops.len() == 1 => {
             if let Some(reply) = replies.into_iter().next() {
                 let _ = reply.send(Err(e));
+            }
+        }
+        Err(StorageError::CommitOutcomeUnknown(e)) => {
+            // The group may be durable: writing it again could count hits and entries
+            // twice. Every write of it gets the error; nothing is retried.
+            tracing::error!(
+                size = ops.len(),
+                error = %e,
+                "group commit: the commit's outcome is unknown; not retried"
+            );
+            for reply in replies {
+                let _ = reply.send(Err(StorageError::CommitOutcomeUnknown(
+                    sqlx::Error::Protocol("the group's commit did not answer".into()),
+                )));
             }
         }
         outcome => {

@@ -16,8 +16,8 @@ use sigap_server::group_commit::GroupWriter;
 use sigap_server::quota::{self, LimitSource, QuotaRefusal, Reservation, Settlement};
 use sigap_server::read_cache::ReadCache;
 use sigap_server::storage::{
-    self, AccessChannel, AccessKind, Actor, AuditEventFilter, AuditOutcome, NewAccessEvent,
-    NewAccount, NewAgreement, NewInstitution, NewSptjm, Storage, UserIdApplication,
+    self, AccessChannel, AccessKind, Actor, AuditEventFilter, AuditOutcome, BatchReserve,
+    NewAccessEvent, NewAccount, NewAgreement, NewInstitution, NewSptjm, Storage, UserIdApplication,
 };
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -757,6 +757,58 @@ async fn group_commit(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(st.used, 2);
+
+    // A reservation whose requester went away before its group answered: the hit it got is
+    // given back (no call was made with it).
+    let day3 = MORNING + 2 * DAY;
+    drop(writer.reserve(BatchReserve {
+        dukcapil_user_id: "BPBD3371".into(),
+        institution_id: w.institution_id,
+        daily_limit: LIMIT,
+        operator_account_id: w.ops[0],
+        operator_cap: None,
+        day: domain::quota::wib_day(day3),
+        now_ms: day3,
+    }));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let st = quota::status(w.s.as_ref(), "BPBD3371", day3 + 1)
+            .await
+            .unwrap();
+        if st.refunded == 1 {
+            assert_eq!(st.used, 0, "the abandoned hit is not counted");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the abandoned hit was not given back"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A group whose reservations are all refused leaves no empty counter rows behind.
+    let day4 = MORNING + 3 * DAY;
+    let refused = writer
+        .reserve(BatchReserve {
+            dukcapil_user_id: "BPBD3371".into(),
+            institution_id: w.institution_id,
+            daily_limit: LIMIT,
+            operator_account_id: w.ops[1],
+            operator_cap: Some(0),
+            day: domain::quota::wib_day(day4),
+            now_ms: day4,
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        refused,
+        storage::ReserveOutcome::OperatorCapReached { operator_used: 0 }
+    );
+    assert_eq!(
+        w.s.quota_day("BPBD3371", domain::quota::wib_day(day4))
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 macro_rules! on_both {

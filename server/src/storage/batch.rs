@@ -318,6 +318,13 @@ pub const WRITE_USER_DAY: &str = "UPDATE quota_days SET used = $3, spent = $4, a
        refunded = $6, exhausted_at = $7, daily_limit = COALESCE($8, daily_limit), \
        updated_at = COALESCE($9, updated_at) \
      WHERE dukcapil_user_id = $1 AND day = $2";
+/// Removes a user ID's day the lock step may have created, if nothing was ever counted on it.
+pub const DROP_EMPTY_USER_DAY: &str = "DELETE FROM quota_days \
+     WHERE dukcapil_user_id = $1 AND day = $2 AND used = 0 AND spent = 0 AND ambiguous = 0 \
+       AND refunded = 0 AND exhausted_at IS NULL";
+/// Removes an operator's day the lock step may have created, if it counts nothing.
+pub const DROP_EMPTY_OPERATOR_DAY: &str =
+    "DELETE FROM quota_operator_days WHERE account_id = $1 AND day = $2 AND used = 0";
 /// Locks an operator's day, creating it with a zero count if missing.
 pub const LOCK_OPERATOR_DAY_CREATE: &str = "INSERT INTO quota_operator_days \
        (account_id, day, used, updated_at) VALUES ($1, $2, 0, $3) \
@@ -347,6 +354,14 @@ macro_rules! impl_batch_store {
                 let (user_rows, operator_rows) = b::rows_to_lock(ops);
                 let mut tx = self.begin_batch_write().await?;
                 let mut ledger = b::Ledger::default();
+                let created_users: Vec<(b::UserDayKey, bool)> = user_rows
+                    .iter()
+                    .map(|(k, m)| (k.clone(), matches!(m, LockMode::Create { .. })))
+                    .collect();
+                let created_operators: Vec<(b::OperatorDayKey, bool)> = operator_rows
+                    .iter()
+                    .map(|(k, m)| (k.clone(), matches!(m, LockMode::Create { .. })))
+                    .collect();
                 for ((user_id, day), mode) in user_rows {
                     type Row = (i64, i64, i64, i64, Option<i64>);
                     let row: Option<Row> = match mode {
@@ -437,6 +452,40 @@ macro_rules! impl_batch_store {
                         .await
                         .map_err(StorageError::from_write)?;
                 }
+                // Rows created by the lock step that no write of the group used (every
+                // reservation refused): removed, as the single-write path never creates them.
+                for ((user_id, day), created) in &created_users {
+                    if *created
+                        && !ledger
+                            .users
+                            .get(&(user_id.clone(), day.clone()))
+                            .and_then(Option::as_ref)
+                            .is_some_and(|u| u.touched)
+                    {
+                        sqlx::query(b::DROP_EMPTY_USER_DAY)
+                            .bind(user_id)
+                            .bind(day)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(StorageError::from_write)?;
+                    }
+                }
+                for ((account_id, day), created) in &created_operators {
+                    if *created
+                        && !ledger
+                            .operators
+                            .get(&(*account_id, day.clone()))
+                            .and_then(Option::as_ref)
+                            .is_some_and(|o| o.touched)
+                    {
+                        sqlx::query(b::DROP_EMPTY_OPERATOR_DAY)
+                            .bind(account_id)
+                            .bind(day)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(StorageError::from_write)?;
+                    }
+                }
                 let records: Vec<AuditRecord> = ops
                     .iter()
                     .filter_map(|op| match op {
@@ -445,7 +494,9 @@ macro_rules! impl_batch_store {
                     })
                     .collect();
                 let appended = $crate::storage::audit_events::append_chained!(&mut *tx, &records)?;
-                tx.commit().await?;
+                tx.commit()
+                    .await
+                    .map_err(StorageError::CommitOutcomeUnknown)?;
                 let mut entries = appended.into_iter();
                 decided
                     .into_iter()

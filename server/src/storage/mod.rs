@@ -155,6 +155,10 @@ pub enum StorageError {
     BadUrl(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The commit of a write failed in a way that leaves its outcome unknown (e.g. the
+    /// connection dropped after COMMIT was sent): it must not be written again blindly.
+    #[error("commit outcome unknown: {0}")]
+    CommitOutcomeUnknown(sqlx::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -168,7 +172,7 @@ impl StorageError {
             StorageError::Rejected { code, .. } => code,
             StorageError::Corrupt(_) => "STORAGE_CORRUPT",
             StorageError::BadUrl(_) => "DATABASE_URL_INVALID",
-            StorageError::Database(_) => "DATABASE_ERROR",
+            StorageError::Database(_) | StorageError::CommitOutcomeUnknown(_) => "DATABASE_ERROR",
             StorageError::Migrate(_) => "MIGRATION_ERROR",
         }
     }

@@ -657,6 +657,10 @@ pub struct AccessRow {
     pub latency_ms: Option<i64>,
     pub client_ip: Option<String>,
     pub request_id: Option<String>,
+    /// Channel `reader`: the fingerprint verdict the reader reported (`matched`,
+    /// `not_matched`, `not_performed`).
+    #[serde(default)]
+    pub fingerprint: Option<String>,
 }
 
 /// One page of search results, newest first.

@@ -814,6 +814,7 @@ pub struct AuditTexts {
     pub col_latency: &'static str,
     pub col_client: &'static str,
     pub col_request_id: &'static str,
+    pub col_fingerprint: &'static str,
     pub chain_title: &'static str,
     pub head_seq: &'static str,
     pub last_checkpoint: &'static str,
@@ -870,6 +871,7 @@ pub static AUDIT_ID: AuditTexts = AuditTexts {
     col_latency: "Latensi",
     col_client: "Alamat klien",
     col_request_id: "ID permintaan",
+    col_fingerprint: "Sidik jari (pembaca)",
     chain_title: "Keutuhan rantai audit",
     head_seq: "Entri terakhir (seq)",
     last_checkpoint: "Titik periksa bertanda tangan terakhir",
@@ -923,6 +925,7 @@ pub static AUDIT_EN: AuditTexts = AuditTexts {
     col_latency: "Latency",
     col_client: "Client address",
     col_request_id: "Request ID",
+    col_fingerprint: "Fingerprint (reader)",
     chain_title: "Audit chain integrity",
     head_seq: "Last entry (seq)",
     last_checkpoint: "Last signed checkpoint",
@@ -1097,6 +1100,20 @@ impl AuditTexts {
     }
 
     /// The channel code in words.
+    /// The card reader's fingerprint verdict in words.
+    pub fn fingerprint_label<'a>(&self, code: &'a str) -> &'a str {
+        let id = self.id();
+        match code {
+            "matched" if id => "Sidik jari cocok",
+            "matched" => "Fingerprint matched",
+            "not_matched" if id => "Sidik jari tidak cocok",
+            "not_matched" => "Fingerprint did not match",
+            "not_performed" if id => "Sidik jari tidak diperiksa",
+            "not_performed" => "Fingerprint not checked",
+            _ => code,
+        }
+    }
+
     pub fn channel_label<'a>(&self, code: &'a str) -> &'a str {
         let id = self.id();
         match code {

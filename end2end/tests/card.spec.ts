@@ -347,6 +347,8 @@ test("e-KTP card: reader registered, bridge paired, card read with fingerprint, 
     await expect(rows).toHaveCount(1);
     await expect(rows.first()).toHaveAttribute("data-operator", OPERATOR.username);
     await expect(rows.first()).toContainText("Pembaca KTP-el");
+    await expect(rows.first().getByTestId("audit-fingerprint")).toHaveAttribute("data-fingerprint", "matched");
+    await expect(rows.first().getByTestId("audit-fingerprint")).toHaveText("Sidik jari cocok");
     await expect(rows.first()).toContainText("Verifikasi kartu penerima bantuan (uji e2e)");
     await expect(rows.first().getByTestId("audit-nik-masked")).not.toHaveText(card.nik);
     expect(adminProblems).toEqual([]);

@@ -470,6 +470,22 @@ async fn story(db: TestDb) {
             r#"{"fingerprint":"matched"}"#
         ]
     );
+    // Auditors see the verdicts in the access search.
+    let searched: Vec<Option<String>> = s
+        .search_access_events(&sigap_server::storage::AccessEventFilter {
+            actor_account_id: Some(operator.id),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.fingerprint())
+        .collect();
+    assert_eq!(
+        searched,
+        [Some("not_matched".to_string()), Some("matched".to_string())]
+    );
     // The chain still verifies with the new detail.
     let verdict = sigap_server::audit::verify::verify(
         app.storage.clone(),

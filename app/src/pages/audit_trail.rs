@@ -80,6 +80,7 @@ pub fn rows_csv(rows: &[AccessRow], t: &AuditTexts) -> String {
         t.col_client,
         t.col_request_id,
         "seq",
+        t.col_fingerprint,
     ];
     out.push_str(&header.map(csv_field).join(","));
     out.push_str("\r\n");
@@ -106,6 +107,7 @@ pub fn rows_csv(rows: &[AccessRow], t: &AuditTexts) -> String {
             opt(&r.client_ip),
             opt(&r.request_id),
             r.seq.map(|s| s.to_string()).unwrap_or_default(),
+            opt(&r.fingerprint),
         ];
         out.push_str(
             &fields
@@ -457,6 +459,15 @@ fn Row(r: AccessRow) -> impl IntoView {
                 {move || t().channel_label(&channel).to_string()}
                 <br />
                 <small class="muted">{move || t().event_label(&event).to_string()}</small>
+                {r.fingerprint.clone().map(|f| {
+                    let code = f.clone();
+                    view! {
+                        <br />
+                        <small data-testid="audit-fingerprint" data-fingerprint=f>
+                            {move || t().fingerprint_label(&code).to_string()}
+                        </small>
+                    }
+                })}
             </td>
             <td>{dash(r.purpose.clone())}</td>
             <td class="mono" data-testid="audit-nik-masked">{dash(r.nik_masked.clone())}</td>

@@ -214,6 +214,7 @@ impl PortalBackend {
             .into_iter()
             .take(PAGE_SIZE as usize)
             .map(|e| AccessRow {
+                fingerprint: e.fingerprint(),
                 seq: e.seq,
                 at_ms: e.at_ms,
                 event: e.event,

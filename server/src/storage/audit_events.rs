@@ -190,6 +190,20 @@ pub struct AccessEvent {
     pub latency_ms: Option<i64>,
     pub client_ip: Option<String>,
     pub request_id: Option<String>,
+    /// The entry's JSON detail as stored (`{}`, or `{"fingerprint":"…"}` on channel reader).
+    pub detail: String,
+}
+
+impl AccessEvent {
+    /// The fingerprint verdict the card reader reported (`matched`, `not_matched`,
+    /// `not_performed`), for entries of channel `reader`.
+    pub fn fingerprint(&self) -> Option<String> {
+        serde_json::from_str::<serde_json::Value>(&self.detail)
+            .ok()?
+            .get("fingerprint")?
+            .as_str()
+            .map(str::to_string)
+    }
 }
 
 /// Which access attempts an auditor wants; `None` fields do not filter. Days are WIB
@@ -449,7 +463,7 @@ pub const SET_HEAD: &str = "UPDATE audit_chain_head SET seq = $1, hash = $2 WHER
 
 pub const SEARCH_ACCESS: &str = "SELECT id, seq, at_ms, event, outcome, outcome_code, channel, \
        institution_id, actor_account_id, actor_username, local_user_id, dukcapil_user_id, \
-       purpose, nik_hmac, nik_masked, quota_state, latency_ms, client_ip, request_id \
+       purpose, nik_hmac, nik_masked, quota_state, latency_ms, client_ip, request_id, detail \
      FROM audit_events \
      WHERE channel IS NOT NULL \
        AND ($1 IS NULL OR nik_hmac = $1) \

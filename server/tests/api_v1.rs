@@ -7,90 +7,31 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_support;
 mod auth_support;
 mod common;
 
+use api_support::Api;
 use auth_support::spawn_with_upstream;
 use common::TestDb;
-use domain::access::Role;
-use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use sigap_server::storage::{AccessEventFilter, Actor};
-
-struct Api {
-    client: reqwest::Client,
-    base: String,
-    token: String,
-}
-
-impl Api {
-    async fn post(&self, path: &str, body: Value) -> (u16, Value, reqwest::header::HeaderMap) {
-        let res = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .bearer_auth(&self.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        (status, res.json().await.unwrap_or(Value::Null), headers)
-    }
-
-    async fn quota_used(&self) -> i64 {
-        let res = self
-            .client
-            .get(format!("{}/api/v1/quota", self.base))
-            .bearer_auth(&self.token)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status().as_u16(), 200);
-        let body: Value = res.json().await.unwrap();
-        body["user_ids"][0]["used"].as_i64().unwrap()
-    }
-}
 
 async fn story(db: TestDb) {
     let is_sqlite = db.url.starts_with("sqlite:");
     let db_file = db.url.trim_start_matches("sqlite://").to_string();
     let (app, sim) = spawn_with_upstream(db, |_| {}).await;
     let s = app.storage.as_ref();
-    let service = s
-        .list_accounts()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.role == Role::Service)
-        .unwrap();
-    let (_, token) = sigap_server::auth::token::issue(
-        s,
-        &service,
-        "Aplikasi bantuan logistik",
-        None,
-        &Actor::system("test"),
-        sigap_server::now_ms(),
-    )
-    .await
-    .unwrap();
-    let api = Api {
-        client: reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(60))
-            .build()
-            .unwrap(),
-        base: app.url(""),
-        token: token.expose_secret().to_string(),
-    };
+    let api = Api::for_service_account(&app, "Aplikasi bantuan logistik").await;
     let residents = sim.sample(3);
     let nik = residents[0]["NIK"].as_str().unwrap().to_string();
     let name = residents[0]["NAMA_LGKP"].as_str().unwrap().to_string();
 
     // A look-up: the nine elements, no-store, one hit, an audit entry.
     let (status, body, headers) = api
-        .post(
+        .post_with_headers(
             "/api/v1/nik/lookup",
-            json!({"nik": nik, "purpose": "Banjir Jumantono 2026"}),
+            &json!({"nik": nik, "purpose": "Banjir Jumantono 2026"}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -129,9 +70,9 @@ async fn story(db: TestDb) {
 
     // Verification by element.
     let (status, body, _) = api
-        .post(
+        .post_with_headers(
             "/api/v1/nik/verify",
-            json!({"nik": nik, "claimed": {"nama_lengkap": name}}),
+            &json!({"nik": nik, "claimed": {"nama_lengkap": name}}),
         )
         .await;
     assert_eq!(status, 200, "{body}");
@@ -140,21 +81,21 @@ async fn story(db: TestDb) {
 
     // Refusals with stable codes and no hit.
     let invalid = api
-        .post("/api/v1/nik/lookup", json!({"nik": "3313abc"}))
+        .post_with_headers("/api/v1/nik/lookup", &json!({"nik": "3313abc"}))
         .await;
     assert_eq!(
         (invalid.0, invalid.1["error"]["code"].as_str()),
         (422, Some("INVALID_NIK"))
     );
     let unknown_field = api
-        .post("/api/v1/nik/lookup", json!({"nik": nik, "nama": "x"}))
+        .post_with_headers("/api/v1/nik/lookup", &json!({"nik": nik, "nama": "x"}))
         .await;
     assert_eq!(
         (unknown_field.0, unknown_field.1["error"]["code"].as_str()),
         (400, Some("UNKNOWN_FIELD"))
     );
     let no_claims = api
-        .post("/api/v1/nik/verify", json!({"nik": nik, "claimed": {}}))
+        .post_with_headers("/api/v1/nik/verify", &json!({"nik": nik, "claimed": {}}))
         .await;
     assert_eq!(no_claims.1["error"]["code"], "CLAIMED_REQUIRED");
     let text = api
@@ -167,7 +108,7 @@ async fn story(db: TestDb) {
         .unwrap();
     assert_eq!(text.status().as_u16(), 415);
     let big = api
-        .post("/api/v1/nik/lookup", json!({"nik": "x".repeat(20_000)}))
+        .post_with_headers("/api/v1/nik/lookup", &json!({"nik": "x".repeat(20_000)}))
         .await;
     assert_eq!(big.0, 413);
     let anonymous = api
@@ -194,7 +135,9 @@ async fn story(db: TestDb) {
     let other = residents[1]["NIK"].as_str().unwrap();
     let mut codes = Vec::new();
     for _ in 0..4 {
-        let (status, body, _) = api.post("/api/v1/nik/lookup", json!({"nik": other})).await;
+        let (status, body, _) = api
+            .post_with_headers("/api/v1/nik/lookup", &json!({"nik": other}))
+            .await;
         codes.push((status, body["error"]["code"].as_str().map(str::to_string)));
         if status == 429 {
             assert!(body["error"]["message"].as_str().unwrap().contains("WIB"));

@@ -50,6 +50,16 @@ impl Api {
 
     /// POSTs `body` as JSON: status and JSON body (Null when not JSON).
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let (status, body, _) = self.post_with_headers(path, body).await;
+        (status, body)
+    }
+
+    /// [`Api::post`] with the answer's headers.
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        body: &Value,
+    ) -> (u16, Value, reqwest::header::HeaderMap) {
         let res = self
             .client
             .post(format!("{}{path}", self.base))
@@ -59,6 +69,21 @@ impl Api {
             .await
             .unwrap();
         let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
+        let headers = res.headers().clone();
+        (status, res.json().await.unwrap_or(Value::Null), headers)
+    }
+
+    /// `GET /api/v1/quota`: the first user ID's `used` today.
+    pub async fn quota_used(&self) -> i64 {
+        let res = self
+            .client
+            .get(format!("{}/api/v1/quota", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status().as_u16(), 200);
+        let body: Value = res.json().await.unwrap();
+        body["user_ids"][0]["used"].as_i64().unwrap()
     }
 }

@@ -242,13 +242,7 @@ async fn canary(db: TestDb) {
     // the logs.
     let mut kept: Vec<u8> = Vec::new();
     match (&sqlite_file, &pg_url) {
-        (Some(file), _) => {
-            for suffix in ["", "-wal", "-shm"] {
-                if let Ok(bytes) = std::fs::read(format!("{file}{suffix}")) {
-                    kept.extend(bytes);
-                }
-            }
-        }
+        (Some(file), _) => kept.extend(common::sqlite_kept_text(file).into_bytes()),
         (None, Some(url)) => {
             let dump = std::process::Command::new("pg_dump")
                 .arg("--data-only")

@@ -21,13 +21,7 @@ const PW: &str = "Gunung-Lawu-Berkabut-22";
 const NEW_PW: &str = "Sungai-Bengawan-Pagi-48";
 
 async fn signed_in(app: &AuthApp, username: &str, password: &str) -> Browser {
-    let mut b = Browser::new(app);
-    let r = b
-        .server_fn("sign_in", &[("username", username), ("password", password)])
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert!(r.body.get("Ok").is_some(), "{:?}", r.body);
-    b
+    Browser::signed_in(app, username, password).await
 }
 
 async fn change(b: &mut Browser, current: &str, new: &str, confirm: &str) -> (StatusCode, Value) {

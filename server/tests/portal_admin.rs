@@ -117,13 +117,7 @@ async fn spawn_single_factor() -> AuthApp {
 }
 
 async fn signed_in(app: &AuthApp, username: &str) -> Browser {
-    let mut b = Browser::new(app);
-    let r = b
-        .server_fn("sign_in", &[("username", username), ("password", PW)])
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert!(r.body.get("Ok").is_some(), "{:?}", r.body);
-    b
+    Browser::signed_in(app, username, PW).await
 }
 
 /// A second institution with one operator of its own.

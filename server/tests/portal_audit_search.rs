@@ -27,13 +27,7 @@ use sigap_server::storage::{
 const PW: &str = "Gunung-Lawu-Berkabut-22";
 
 async fn signed_in(app: &AuthApp, username: &str) -> Browser {
-    let mut b = Browser::new(app);
-    let r = b
-        .server_fn("sign_in", &[("username", username), ("password", PW)])
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert!(r.body.get("Ok").is_some(), "{:?}", r.body);
-    b
+    Browser::signed_in(app, username, PW).await
 }
 
 /// The search form's arguments with some fields set.

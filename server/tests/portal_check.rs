@@ -25,13 +25,7 @@ use sigap_server::storage::{AccessEventFilter, Actor};
 const PURPOSE: &str = "Banjir Jumantono 2026";
 
 async fn signed_in(app: &AuthApp, username: &str, password: &str) -> Browser {
-    let mut b = Browser::new(app);
-    let r = b
-        .server_fn("sign_in", &[("username", username), ("password", password)])
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert!(r.body.get("Ok").is_some(), "{:?}", r.body);
-    b
+    Browser::signed_in(app, username, password).await
 }
 
 async fn accept_nda(b: &mut Browser) {
@@ -346,11 +340,8 @@ async fn story(db: TestDb) {
 
     // No resident's name in the database file (SQLite: the file with its WAL).
     if is_sqlite {
-        let mut bytes = std::fs::read(&db_file).unwrap();
-        if let Ok(wal) = std::fs::read(format!("{db_file}-wal")) {
-            bytes.extend(wal);
-        }
-        let hay = String::from_utf8_lossy(&bytes);
+        assert!(std::path::Path::new(&db_file).exists(), "{db_file}");
+        let hay = common::sqlite_kept_text(&db_file);
         assert!(
             !hay.contains(&name),
             "the resident's name reached the database"

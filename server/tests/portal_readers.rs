@@ -27,13 +27,7 @@ use sigap_server::storage::{
 const PW: &str = "Gunung-Lawu-Berkabut-22";
 
 async fn signed_in(app: &AuthApp, username: &str, password: &str) -> Browser {
-    let mut b = Browser::new(app);
-    let r = b
-        .server_fn("sign_in", &[("username", username), ("password", password)])
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert!(r.body.get("Ok").is_some(), "{:?}", r.body);
-    b
+    Browser::signed_in(app, username, password).await
 }
 
 /// A page as the browser gets it: status and HTML.

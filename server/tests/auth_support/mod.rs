@@ -217,6 +217,17 @@ pub struct Browser {
 }
 
 impl Browser {
+    /// A browser signed in with a password (the sign-in server function must answer `Ok`).
+    pub async fn signed_in(app: &AuthApp, username: &str, password: &str) -> Browser {
+        let mut b = Browser::new(app);
+        let r = b
+            .server_fn("sign_in", &[("username", username), ("password", password)])
+            .await;
+        assert_eq!(r.status, reqwest::StatusCode::OK, "{:?}", r.body);
+        assert!(r.body.get("Ok").is_some(), "{:?}", r.body);
+        b
+    }
+
     pub fn new(app: &AuthApp) -> Browser {
         Browser {
             client: reqwest::Client::builder()

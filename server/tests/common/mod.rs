@@ -178,3 +178,15 @@ fn db_name_is_replaced_in_urls() {
     );
     assert_eq!(replace_db_name("postgres://h", "x"), "postgres://h/x");
 }
+
+/// What SQLite keeps of a database file on disk: the file with its WAL and shared-memory
+/// files, as (lossy) text to search for strings that must never be stored.
+pub fn sqlite_kept_text(db_file: &str) -> String {
+    let mut bytes = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(b) = std::fs::read(format!("{db_file}{suffix}")) {
+            bytes.extend(b);
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
+}

@@ -18,7 +18,7 @@
 //! when the queue is empty.
 
 use crate::storage::{
-    AppendedEntry, BatchDone, BatchOp, BatchReserve, BatchSettle, NewAccessEvent, ReserveOutcome,
+    AppendedEntry, BatchDone, BatchOp, BatchSettle, NewAccessEvent, ReserveOutcome, ReserveRequest,
     Storage, StorageError,
 };
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -104,7 +104,7 @@ impl GroupWriter {
     /// its group committed), a hit it reserved is given back: no call was made with it.
     pub fn reserve(
         &self,
-        r: BatchReserve,
+        r: ReserveRequest,
     ) -> impl Future<Output = Result<ReserveOutcome, StorageError>> + Send + 'static {
         let mut pending = AbandonedReservation {
             storage: self.inner.storage.clone(),

@@ -11,7 +11,7 @@
 //! NIK, no answer) ever passes through this module.
 
 use crate::storage::{
-    BatchReserve, BatchSettle, QuotaSubject, ReserveOutcome, Storage, StorageError,
+    BatchSettle, QuotaSubject, ReserveOutcome, ReserveRequest, Storage, StorageError,
 };
 use crate::upstream::{LookupOutcome, ResponseCode, UpstreamCode, VerifyOutcome};
 use domain::quota as arith;
@@ -159,11 +159,8 @@ pub async fn daily_limit(
     subject: &QuotaSubject,
     day: Date,
 ) -> Result<DailyLimit, StorageError> {
-    if let Some(limit) = subject.limit_override {
-        return Ok(DailyLimit {
-            limit,
-            source: LimitSource::Override,
-        });
+    if subject.limit_override.is_some() {
+        return Ok(limit_from_agreements(subject, &[], day));
     }
     let agreements = storage.list_agreements(subject.institution_id).await?;
     Ok(limit_from_agreements(subject, &agreements, day))
@@ -208,25 +205,21 @@ async fn subject(
 }
 
 /// Reserves one hit for a call by `operator_account_id` under `dukcapil_user_id` at `now_ms`
-/// (the WIB day of `now_ms` is the day charged). Call it after every local check (NIK
-/// parsed, access authorised) and immediately before the upstream call; then settle the
-/// [`Reservation`] with the call's outcome.
+/// (the WIB day of `now_ms` is the day charged), in its own transaction. Call it after every
+/// local check (NIK parsed, access authorised) and immediately before the upstream call; then
+/// settle the [`Reservation`] with the call's outcome. The access path uses
+/// [`reserve_grouped`].
 pub async fn reserve(
     storage: &Arc<dyn Storage>,
     dukcapil_user_id: &str,
     operator_account_id: i64,
     now_ms: i64,
 ) -> Result<Reservation, QuotaRefusal> {
-    let plan = plan(
-        storage.as_ref(),
-        dukcapil_user_id,
-        operator_account_id,
-        now_ms,
-    )
-    .await?;
-    let request = plan.request(dukcapil_user_id, operator_account_id, now_ms);
-    let outcome = storage.reserve_quota(&request.as_request()).await?;
-    plan.conclude(storage, &request, outcome)
+    // The same reads as the access path, uncached.
+    let reads = crate::read_cache::ReadCache::new(storage.clone(), std::time::Duration::ZERO);
+    let request = plan(&reads, dukcapil_user_id, operator_account_id, now_ms, None).await?;
+    let outcome = storage.reserve_quota(&request).await?;
+    conclude(storage, &request, outcome)
 }
 
 /// [`reserve`] through the group writer: the reservation is committed together with the
@@ -241,7 +234,19 @@ pub async fn reserve_grouped(
     now_ms: i64,
     known: Option<(i64, &[crate::storage::Agreement])>,
 ) -> Result<Reservation, QuotaRefusal> {
-    let storage = writer.storage();
+    let request = plan(reads, dukcapil_user_id, operator_account_id, now_ms, known).await?;
+    let outcome = writer.reserve(request.clone()).await?;
+    conclude(writer.storage(), &request, outcome)
+}
+
+/// The hit to count: the day, the user ID's institution and limit, the operator's cap.
+async fn plan(
+    reads: &crate::read_cache::ReadCache,
+    dukcapil_user_id: &str,
+    operator_account_id: i64,
+    now_ms: i64,
+    known: Option<(i64, &[crate::storage::Agreement])>,
+) -> Result<ReserveRequest, QuotaRefusal> {
     let day = arith::wib_day(now_ms);
     let subject = reads
         .quota_subject(dukcapil_user_id)
@@ -251,103 +256,56 @@ pub async fn reserve_grouped(
         Some((institution_id, agreements)) if institution_id == subject.institution_id => {
             limit_from_agreements(&subject, agreements, day)
         }
+        _ if subject.limit_override.is_some() => limit_from_agreements(&subject, &[], day),
         _ => limit_from_agreements(
             &subject,
             &reads.agreements(subject.institution_id).await?,
             day,
         ),
     };
-    let plan = ReservePlan {
-        day,
+    Ok(ReserveRequest {
+        dukcapil_user_id: dukcapil_user_id.to_string(),
         institution_id: subject.institution_id,
-        limit: limit.limit,
+        daily_limit: limit.limit,
+        operator_account_id,
         operator_cap: reads.operator_daily_cap(operator_account_id).await?,
-    };
-    let request = plan.request(dukcapil_user_id, operator_account_id, now_ms);
-    let outcome = writer.reserve(request.clone()).await?;
-    plan.conclude(storage, &request, outcome)
-}
-
-/// What a reservation needs to know before counting: the day, the limit, the operator's cap.
-struct ReservePlan {
-    day: Date,
-    institution_id: i64,
-    limit: i64,
-    operator_cap: Option<i64>,
-}
-
-async fn plan(
-    storage: &dyn Storage,
-    dukcapil_user_id: &str,
-    operator_account_id: i64,
-    now_ms: i64,
-) -> Result<ReservePlan, QuotaRefusal> {
-    let day = arith::wib_day(now_ms);
-    let subject = subject(storage, dukcapil_user_id).await?;
-    let limit = daily_limit(storage, &subject, day).await?;
-    let operator_cap = storage.operator_daily_cap(operator_account_id).await?;
-    Ok(ReservePlan {
         day,
-        institution_id: subject.institution_id,
-        limit: limit.limit,
-        operator_cap,
+        now_ms,
     })
 }
 
-impl ReservePlan {
-    /// The hit to count.
-    fn request(
-        &self,
-        dukcapil_user_id: &str,
-        operator_account_id: i64,
-        now_ms: i64,
-    ) -> BatchReserve {
-        BatchReserve {
-            dukcapil_user_id: dukcapil_user_id.to_string(),
-            institution_id: self.institution_id,
-            daily_limit: self.limit,
-            operator_account_id,
-            operator_cap: self.operator_cap,
-            day: self.day,
-            now_ms,
-        }
-    }
-
-    fn conclude(
-        self,
-        storage: &Arc<dyn Storage>,
-        request: &BatchReserve,
-        outcome: ReserveOutcome,
-    ) -> Result<Reservation, QuotaRefusal> {
-        let resets_at_ms = arith::resets_at_ms(request.now_ms);
-        match outcome {
-            ReserveOutcome::Reserved {
-                used,
-                operator_used,
-            } => Ok(Reservation {
-                storage: Some(storage.clone()),
-                dukcapil_user_id: request.dukcapil_user_id.clone(),
-                operator_account_id: request.operator_account_id,
-                day: self.day,
-                limit: self.limit,
-                used,
-                operator_used,
-            }),
-            ReserveOutcome::UserIdExhausted { used, exhausted_at } => {
-                Err(QuotaRefusal::Exhausted {
-                    limit: self.limit,
-                    used,
-                    resets_at_ms,
-                    closed_by_upstream: exhausted_at.is_some(),
-                })
-            }
-            ReserveOutcome::OperatorCapReached { operator_used } => {
-                Err(QuotaRefusal::OperatorCapReached {
-                    cap: self.operator_cap.unwrap_or(operator_used),
-                    used: operator_used,
-                    resets_at_ms,
-                })
-            }
+/// The reservation, or the refusal, from what the ledger did.
+fn conclude(
+    storage: &Arc<dyn Storage>,
+    request: &ReserveRequest,
+    outcome: ReserveOutcome,
+) -> Result<Reservation, QuotaRefusal> {
+    let resets_at_ms = arith::resets_at_ms(request.now_ms);
+    match outcome {
+        ReserveOutcome::Reserved {
+            used,
+            operator_used,
+        } => Ok(Reservation {
+            storage: Some(storage.clone()),
+            dukcapil_user_id: request.dukcapil_user_id.clone(),
+            operator_account_id: request.operator_account_id,
+            day: request.day,
+            limit: request.daily_limit,
+            used,
+            operator_used,
+        }),
+        ReserveOutcome::UserIdExhausted { used, exhausted_at } => Err(QuotaRefusal::Exhausted {
+            limit: request.daily_limit,
+            used,
+            resets_at_ms,
+            closed_by_upstream: exhausted_at.is_some(),
+        }),
+        ReserveOutcome::OperatorCapReached { operator_used } => {
+            Err(QuotaRefusal::OperatorCapReached {
+                cap: request.operator_cap.unwrap_or(operator_used),
+                used: operator_used,
+                resets_at_ms,
+            })
         }
     }
 }

@@ -16,8 +16,8 @@ use sigap_server::group_commit::GroupWriter;
 use sigap_server::quota::{self, LimitSource, QuotaRefusal, Reservation, Settlement};
 use sigap_server::read_cache::ReadCache;
 use sigap_server::storage::{
-    self, AccessChannel, AccessKind, Actor, AuditEventFilter, AuditOutcome, BatchReserve,
-    NewAccessEvent, NewAccount, NewAgreement, NewInstitution, NewSptjm, Storage, UserIdApplication,
+    self, AccessChannel, AccessKind, Actor, AuditEventFilter, AuditOutcome, NewAccessEvent,
+    NewAccount, NewAgreement, NewInstitution, NewSptjm, ReserveRequest, Storage, UserIdApplication,
 };
 use std::process::{Command, Stdio};
 use std::sync::Arc;
@@ -761,7 +761,7 @@ async fn group_commit(db: &TestDb) {
     // A reservation whose requester went away before its group answered: the hit it got is
     // given back (no call was made with it).
     let day3 = MORNING + 2 * DAY;
-    drop(writer.reserve(BatchReserve {
+    drop(writer.reserve(ReserveRequest {
         dukcapil_user_id: "BPBD3371".into(),
         institution_id: w.institution_id,
         daily_limit: LIMIT,
@@ -788,7 +788,7 @@ async fn group_commit(db: &TestDb) {
     // A group whose reservations are all refused leaves no empty counter rows behind.
     let day4 = MORNING + 3 * DAY;
     let refused = writer
-        .reserve(BatchReserve {
+        .reserve(ReserveRequest {
             dukcapil_user_id: "BPBD3371".into(),
             institution_id: w.institution_id,
             daily_limit: LIMIT,

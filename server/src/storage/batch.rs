@@ -20,37 +20,11 @@
 //! One fsync per group instead of three per request; the durability promise is unchanged: a
 //! caller hears "done" only after its group committed.
 
-use super::{AppendedEntry, NewAccessEvent, ReserveOutcome, Settlement, StorageError};
+use super::{
+    AppendedEntry, NewAccessEvent, ReserveOutcome, ReserveRequest, Settlement, StorageError,
+};
 use std::collections::BTreeMap;
 use time::Date;
-
-/// A reservation to apply (owned: it waits in a queue).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BatchReserve {
-    pub dukcapil_user_id: String,
-    pub institution_id: i64,
-    pub daily_limit: i64,
-    pub operator_account_id: i64,
-    pub operator_cap: Option<i64>,
-    pub day: Date,
-    pub now_ms: i64,
-}
-
-impl BatchReserve {
-    /// The same reservation for the single-transaction path
-    /// ([`super::QuotaStore::reserve_quota`]).
-    pub fn as_request(&self) -> super::ReserveRequest<'_> {
-        super::ReserveRequest {
-            dukcapil_user_id: &self.dukcapil_user_id,
-            institution_id: self.institution_id,
-            daily_limit: self.daily_limit,
-            operator_account_id: self.operator_account_id,
-            operator_cap: self.operator_cap,
-            day: self.day,
-            now_ms: self.now_ms,
-        }
-    }
-}
 
 /// A reserved hit's settlement.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,7 +40,7 @@ pub struct BatchSettle {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BatchOp {
     /// Reserve one hit.
-    Reserve(BatchReserve),
+    Reserve(ReserveRequest),
     /// Settle a hit (if any) and append the attempt's access entry.
     Finish {
         settle: Option<BatchSettle>,
@@ -125,6 +99,17 @@ pub struct UserDay {
     pub updated_at: Option<i64>,
     /// Something changed (the row is written back).
     pub touched: bool,
+}
+
+impl UserDay {
+    /// Nothing was ever counted on the row.
+    pub fn counts_nothing(&self) -> bool {
+        self.used == 0
+            && self.spent == 0
+            && self.ambiguous == 0
+            && self.refunded == 0
+            && self.exhausted_at.is_none()
+    }
 }
 
 /// An operator's day as locked, then as the group leaves it.
@@ -354,14 +339,6 @@ macro_rules! impl_batch_store {
                 let (user_rows, operator_rows) = b::rows_to_lock(ops);
                 let mut tx = self.begin_batch_write().await?;
                 let mut ledger = b::Ledger::default();
-                let created_users: Vec<(b::UserDayKey, bool)> = user_rows
-                    .iter()
-                    .map(|(k, m)| (k.clone(), matches!(m, LockMode::Create { .. })))
-                    .collect();
-                let created_operators: Vec<(b::OperatorDayKey, bool)> = operator_rows
-                    .iter()
-                    .map(|(k, m)| (k.clone(), matches!(m, LockMode::Create { .. })))
-                    .collect();
                 for ((user_id, day), mode) in user_rows {
                     type Row = (i64, i64, i64, i64, Option<i64>);
                     let row: Option<Row> = match mode {
@@ -421,69 +398,58 @@ macro_rules! impl_batch_store {
                     ledger.operators.insert((account_id, day), state);
                 }
                 let decided = ledger.apply(ops)?;
+                // Each locked row once: written back if the group changed it; removed if it
+                // counts nothing (the lock step created it and every reservation was refused;
+                // the single-write path never leaves such a row).
                 for ((user_id, day), state) in &ledger.users {
-                    let Some(u) = state.as_ref().filter(|u| u.touched) else {
-                        continue;
-                    };
-                    sqlx::query(b::WRITE_USER_DAY)
-                        .bind(user_id)
-                        .bind(day)
-                        .bind(u.used)
-                        .bind(u.spent)
-                        .bind(u.ambiguous)
-                        .bind(u.refunded)
-                        .bind(u.exhausted_at)
-                        .bind(u.daily_limit)
-                        .bind(u.updated_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StorageError::from_write)?;
-                }
-                for ((account_id, day), state) in &ledger.operators {
-                    let Some(o) = state.as_ref().filter(|o| o.touched) else {
-                        continue;
-                    };
-                    sqlx::query(b::WRITE_OPERATOR_DAY)
-                        .bind(account_id)
-                        .bind(day)
-                        .bind(o.used)
-                        .bind(o.updated_at)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(StorageError::from_write)?;
-                }
-                // Rows created by the lock step that no write of the group used (every
-                // reservation refused): removed, as the single-write path never creates them.
-                for ((user_id, day), created) in &created_users {
-                    if *created
-                        && !ledger
-                            .users
-                            .get(&(user_id.clone(), day.clone()))
-                            .and_then(Option::as_ref)
-                            .is_some_and(|u| u.touched)
-                    {
-                        sqlx::query(b::DROP_EMPTY_USER_DAY)
-                            .bind(user_id)
-                            .bind(day)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(StorageError::from_write)?;
+                    match state {
+                        Some(u) if u.touched => {
+                            sqlx::query(b::WRITE_USER_DAY)
+                                .bind(user_id)
+                                .bind(day)
+                                .bind(u.used)
+                                .bind(u.spent)
+                                .bind(u.ambiguous)
+                                .bind(u.refunded)
+                                .bind(u.exhausted_at)
+                                .bind(u.daily_limit)
+                                .bind(u.updated_at)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(StorageError::from_write)?;
+                        }
+                        Some(u) if u.counts_nothing() => {
+                            sqlx::query(b::DROP_EMPTY_USER_DAY)
+                                .bind(user_id)
+                                .bind(day)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(StorageError::from_write)?;
+                        }
+                        _ => {}
                     }
                 }
-                for ((account_id, day), created) in &created_operators {
-                    if *created
-                        && !ledger
-                            .operators
-                            .get(&(*account_id, day.clone()))
-                            .and_then(Option::as_ref)
-                            .is_some_and(|o| o.touched)
-                    {
-                        sqlx::query(b::DROP_EMPTY_OPERATOR_DAY)
-                            .bind(account_id)
-                            .bind(day)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(StorageError::from_write)?;
+                for ((account_id, day), state) in &ledger.operators {
+                    match state {
+                        Some(o) if o.touched => {
+                            sqlx::query(b::WRITE_OPERATOR_DAY)
+                                .bind(account_id)
+                                .bind(day)
+                                .bind(o.used)
+                                .bind(o.updated_at)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(StorageError::from_write)?;
+                        }
+                        Some(o) if o.used == 0 => {
+                            sqlx::query(b::DROP_EMPTY_OPERATOR_DAY)
+                                .bind(account_id)
+                                .bind(day)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(StorageError::from_write)?;
+                        }
+                        _ => {}
                     }
                 }
                 let records: Vec<AuditRecord> = ops
@@ -528,7 +494,7 @@ mod tests {
     const DAY: Date = date!(2026 - 11 - 27);
 
     fn reserve(op: i64, limit: i64, cap: Option<i64>) -> BatchOp {
-        BatchOp::Reserve(BatchReserve {
+        BatchOp::Reserve(ReserveRequest {
             dukcapil_user_id: "U1".into(),
             institution_id: 1,
             daily_limit: limit,

@@ -37,7 +37,7 @@ pub use audit_events::{
     AuditEventFilter, AuditEventStore, AuditOutcome, AuditRecord, ChainEntry, ChainHead,
     NewAccessEvent, NewAuditEvent, wib_day_start_ms,
 };
-pub use batch::{BatchDone, BatchOp, BatchReserve, BatchSettle, BatchStore};
+pub use batch::{BatchDone, BatchOp, BatchSettle, BatchStore};
 pub use dukcapil_user_ids::{DukcapilUserId, DukcapilUserIdStore, UserIdApplication};
 pub use institutions::{Institution, InstitutionStore, InstitutionUpdate, NewInstitution};
 pub use nda::{NdaAcceptance, NdaSignature, NdaStatus, NdaStore, NdaVersion};

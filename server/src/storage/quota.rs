@@ -79,10 +79,10 @@ impl TryFrom<QuotaDayRow> for QuotaDay {
     }
 }
 
-/// One hit to reserve.
+/// One hit to reserve (owned: on the access path it waits in the group writer's queue).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReserveRequest<'a> {
-    pub dukcapil_user_id: &'a str,
+pub struct ReserveRequest {
+    pub dukcapil_user_id: String,
     pub institution_id: i64,
     /// The limit in force (resolved by [`crate::quota`]), at least 1.
     pub daily_limit: i64,
@@ -155,10 +155,8 @@ pub trait QuotaStore {
     async fn operator_daily_cap(&self, account_id: i64) -> Result<Option<i64>, StorageError>;
     /// Reserves one hit atomically on the user ID's day and the operator's day (both or
     /// neither).
-    async fn reserve_quota(
-        &self,
-        request: &ReserveRequest<'_>,
-    ) -> Result<ReserveOutcome, StorageError>;
+    async fn reserve_quota(&self, request: &ReserveRequest)
+    -> Result<ReserveOutcome, StorageError>;
     /// Settles one reserved hit of `day`. `NotFound` when the day has no row (nothing was
     /// reserved).
     async fn settle_quota(
@@ -299,7 +297,7 @@ macro_rules! impl_quota_store {
 
             async fn reserve_quota(
                 &self,
-                r: &$crate::storage::ReserveRequest<'_>,
+                r: &$crate::storage::ReserveRequest,
             ) -> Result<$crate::storage::ReserveOutcome, $crate::storage::StorageError> {
                 use $crate::storage::{ReserveOutcome, quota as q};
                 let day = q::day_key(r.day);
@@ -307,7 +305,7 @@ macro_rules! impl_quota_store {
                 // busy timeout) before reading anything: no stale-snapshot upgrade.
                 let mut tx = self.begin_write().await?;
                 let used: Option<i64> = sqlx::query_scalar(q::RESERVE_USER_ID)
-                    .bind(r.dukcapil_user_id)
+                    .bind(&r.dukcapil_user_id)
                     .bind(&day)
                     .bind(r.institution_id)
                     .bind(r.daily_limit)
@@ -316,7 +314,7 @@ macro_rules! impl_quota_store {
                     .await?;
                 let Some(used) = used else {
                     tx.rollback().await?;
-                    let row = self.quota_day(r.dukcapil_user_id, r.day).await?;
+                    let row = self.quota_day(&r.dukcapil_user_id, r.day).await?;
                     return Ok(ReserveOutcome::UserIdExhausted {
                         used: row.as_ref().map_or(0, |d| d.used),
                         exhausted_at: row.and_then(|d| d.exhausted_at),

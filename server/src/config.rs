@@ -51,6 +51,13 @@ pub struct CheckSection {
     /// changes through another replica or directly in the database apply within this time.
     /// 0 turns the cache off. At most 60,000.
     pub read_cache_ms: u64,
+    /// Most quota hits a server leases at once from a Dukcapil user ID's day for its
+    /// in-memory pool, so that a look-up does not wait for a database write before the
+    /// upstream call. A lease never takes more than a sixteenth of what remains (the last
+    /// hits of a day go one by one), so several replicas never pass the limit together.
+    /// Operators with a daily cap always reserve one by one. 0 or 1 turns leasing off. At
+    /// most 1,000.
+    pub quota_lease_max: u32,
 }
 
 impl Default for CheckSection {
@@ -58,6 +65,7 @@ impl Default for CheckSection {
         CheckSection {
             earlier_verdict_hours: 24,
             read_cache_ms: 1_000,
+            quota_lease_max: 64,
         }
     }
 }
@@ -203,6 +211,12 @@ impl Config {
             return Err(ConfigError::Key {
                 key: "check.read_cache_ms".into(),
                 message: "must be 0 to 60000".into(),
+            });
+        }
+        if self.check.quota_lease_max > 1_000 {
+            return Err(ConfigError::Key {
+                key: "check.quota_lease_max".into(),
+                message: "must be 0 to 1000".into(),
             });
         }
         if let Some(code) = &self.institution.code

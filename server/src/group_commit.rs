@@ -17,6 +17,7 @@
 //! The drain task is spawned on the runtime of the write that finds none running, and ends
 //! when the queue is empty.
 
+use crate::hit_pool::{Flushed, HitPools, PoolKey};
 use crate::storage::{
     AppendedEntry, BatchDone, BatchOp, BatchSettle, NewAccessEvent, ReserveOutcome, ReserveRequest,
     Storage, StorageError,
@@ -63,6 +64,10 @@ pub struct GroupWriter {
 struct Inner {
     storage: Arc<dyn Storage>,
     queue: Mutex<Queue>,
+    /// Leased hits (`None`: every reservation is its own write).
+    pools: Option<HitPools>,
+    /// Most hits one lease takes.
+    max_block: i64,
 }
 
 #[derive(Default)]
@@ -83,13 +88,162 @@ impl std::fmt::Debug for GroupWriter {
 }
 
 impl GroupWriter {
+    /// A writer that reserves every hit with its own write ([`GroupWriter::reserve`]).
     pub fn new(storage: Arc<dyn Storage>) -> Self {
+        Self::with_leases(storage, 0)
+    }
+
+    /// A writer that leases blocks of at most `max_block` hits for an in-memory pool
+    /// ([`GroupWriter::reserve_leased`]); below 2, no leasing.
+    pub fn with_leases(storage: Arc<dyn Storage>, max_block: u32) -> Self {
         GroupWriter {
             inner: Arc::new(Inner {
                 storage,
                 queue: Mutex::new(Queue::default()),
+                pools: (max_block >= 2).then(HitPools::default),
+                max_block: i64::from(max_block),
             }),
         }
+    }
+
+    /// Hits are leased in blocks.
+    pub fn leasing(&self) -> bool {
+        self.inner.pools.is_some()
+    }
+
+    /// Hits this server's pool for (user ID, day) holds (tests, diagnostics).
+    pub fn pooled(&self, dukcapil_user_id: &str, day: time::Date) -> i64 {
+        self.inner
+            .pools
+            .as_ref()
+            .map_or(0, |p| p.available(&(dukcapil_user_id.to_string(), day)))
+    }
+
+    /// Reserves one hit from this server's pool, leasing a block when it is empty; without
+    /// leasing, as [`GroupWriter::reserve`]. The outcome's `operator_used` is 0 for a pooled
+    /// hit: it is counted on the operator's day when settled (`BatchSettle::leased`).
+    ///
+    /// Exactly the limit still holds: a lease takes at most what `used + held` leaves, and a
+    /// pool hands out only what was leased. A block whose requester is cancelled while it is
+    /// leased still lands in the pool (the lease runs in its own task).
+    pub async fn reserve_leased(&self, r: ReserveRequest) -> Result<ReserveOutcome, StorageError> {
+        let Some(pools) = &self.inner.pools else {
+            return self.reserve(r).await;
+        };
+        let key = (r.dukcapil_user_id.clone(), r.day);
+        loop {
+            if let Some(used) = self.take_pooled(pools, &key, r.daily_limit) {
+                return Ok(ReserveOutcome::Reserved {
+                    used,
+                    operator_used: 0,
+                });
+            }
+            let turn = pools.turn(&key);
+            let _turn = turn.lock().await;
+            if let Some(used) = self.take_pooled(pools, &key, r.daily_limit) {
+                return Ok(ReserveOutcome::Reserved {
+                    used,
+                    operator_used: 0,
+                });
+            }
+            let writer = self.clone();
+            let request = r.clone();
+            let lease = tokio::spawn(async move {
+                let done = writer
+                    .apply(BatchOp::Lease {
+                        request: request.clone(),
+                        max_block: writer.inner.max_block,
+                    })
+                    .await?;
+                let BatchDone::Leased(grant) = done else {
+                    return Err(mismatch());
+                };
+                if grant.granted > 0
+                    && let Some(pools) = &writer.inner.pools
+                {
+                    pools.fill(
+                        (request.dukcapil_user_id.clone(), request.day),
+                        request.daily_limit,
+                        grant.granted,
+                        grant.used,
+                    );
+                }
+                Ok(grant)
+            });
+            let grant = lease.await.map_err(|_| {
+                StorageError::Corrupt("group commit: the lease task did not finish".into())
+            })??;
+            if grant.granted == 0 {
+                return Ok(ReserveOutcome::UserIdExhausted {
+                    used: grant.used + grant.held,
+                    exhausted_at: grant.exhausted_at,
+                });
+            }
+        }
+    }
+
+    /// One hit of the pool; stale pools found on the way are given back.
+    fn take_pooled(&self, pools: &HitPools, key: &PoolKey, limit: i64) -> Option<i64> {
+        let mut flushed = Flushed::new();
+        let taken = pools.take(key, limit, &mut flushed);
+        self.give_back_all(flushed);
+        taken
+    }
+
+    fn give_back_all(&self, flushed: Flushed) {
+        for (dukcapil_user_id, day, count) in flushed {
+            self.submit(BatchOp::Return {
+                dukcapil_user_id,
+                day,
+                count,
+                now_ms: crate::now_ms(),
+            });
+        }
+    }
+
+    /// A leased hit that never reached the upstream: back to its pool, or to the database
+    /// when the pool is gone.
+    pub fn give_back(&self, dukcapil_user_id: &str, day: time::Date) {
+        let key = (dukcapil_user_id.to_string(), day);
+        if let Some(pools) = &self.inner.pools
+            && !pools.give_back(&key)
+        {
+            self.give_back_all(vec![(key.0, day, 1)]);
+        }
+    }
+
+    /// The upstream closed the day (05): this server's pool for it is dropped.
+    pub fn close_day(&self, dukcapil_user_id: &str, day: time::Date) {
+        if let Some(pools) = &self.inner.pools {
+            pools.close(&(dukcapil_user_id.to_string(), day));
+        }
+    }
+
+    /// Gives back every pooled hit and waits for it to be written (shutdown).
+    pub async fn return_pooled(&self) -> Result<(), StorageError> {
+        let Some(pools) = &self.inner.pools else {
+            return Ok(());
+        };
+        for (dukcapil_user_id, day, count) in pools.drain_all() {
+            self.apply(BatchOp::Return {
+                dukcapil_user_id,
+                day,
+                count,
+                now_ms: crate::now_ms(),
+            })
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Queues a write without waiting for it (it is applied all the same). Outside a tokio
+    /// runtime nothing can be written: logged.
+    pub fn submit(&self, op: BatchOp) {
+        if tokio::runtime::Handle::try_current().is_err() {
+            tracing::error!("group commit: a write was submitted outside a runtime; not written");
+            return;
+        }
+        drop(self.queue(op));
     }
 
     /// The storage the writer writes to (reads go there directly).
@@ -114,6 +268,7 @@ impl GroupWriter {
                 operator_account_id: r.operator_account_id,
                 settlement: crate::storage::Settlement::Refund,
                 now_ms: r.now_ms,
+                leased: false,
             },
             answer: None,
         };
@@ -126,7 +281,7 @@ impl GroupWriter {
             pending.answered();
             match answered(answer)? {
                 BatchDone::Reserved(outcome) => Ok(outcome),
-                BatchDone::Finished { .. } => Err(mismatch()),
+                _ => Err(mismatch()),
             }
         }
     }
@@ -145,7 +300,7 @@ impl GroupWriter {
         async move {
             match done.await? {
                 BatchDone::Finished { entry, settled } => Ok((entry, settled)),
-                BatchDone::Reserved(_) => Err(mismatch()),
+                _ => Err(mismatch()),
             }
         }
     }
@@ -170,7 +325,12 @@ impl GroupWriter {
         };
         if start {
             let inner = self.inner.clone();
-            tokio::spawn(async move { drain(inner).await });
+            // The drain runs on its own thread (a blocking-pool thread driving it with the
+            // runtime's handle), not as one task among the request tasks: each of a group's
+            // statements is a wake-up, and in the runtime's queue every wake-up would wait
+            // behind the requests in flight.
+            let handle = tokio::runtime::Handle::current();
+            tokio::task::spawn_blocking(move || handle.block_on(drain(inner)));
         }
         answer
     }

@@ -9,6 +9,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod group_commit;
+pub mod hit_pool;
 pub mod portal;
 pub mod quota;
 pub mod read_cache;
@@ -122,6 +123,8 @@ pub struct Application {
     addr: SocketAddr,
     storage: Arc<dyn Storage>,
     audit: Arc<audit::AuditKeys>,
+    /// The access path's writer (its leased hits are given back at shutdown).
+    writer: group_commit::GroupWriter,
 }
 
 impl Application {
@@ -177,9 +180,11 @@ impl Application {
             None
         };
         let auth = auth::Auth::new(storage.clone(), &config.auth, addr, auth::Clock::system())?;
+        let writer =
+            group_commit::GroupWriter::with_leases(storage.clone(), config.check.quota_lease_max);
         let state = AppState {
             storage: storage.clone(),
-            writer: group_commit::GroupWriter::new(storage.clone()),
+            writer: writer.clone(),
             reads: read_cache::ReadCache::new(
                 storage.clone(),
                 std::time::Duration::from_millis(config.check.read_cache_ms),
@@ -199,6 +204,7 @@ impl Application {
             addr,
             storage,
             audit,
+            writer,
         })
     }
 
@@ -233,6 +239,10 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        // Hits leased and not handed out go back to the day's quota.
+        if let Err(e) = self.writer.return_pooled().await {
+            tracing::error!(code = e.code(), "leased quota hits could not be given back");
+        }
         if let Some(c) = checkpointer {
             c.shutdown().await;
         }

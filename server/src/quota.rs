@@ -235,6 +235,14 @@ pub async fn reserve_grouped(
     known: Option<(i64, &[crate::storage::Agreement])>,
 ) -> Result<Reservation, QuotaRefusal> {
     let request = plan(reads, dukcapil_user_id, operator_account_id, now_ms, known).await?;
+    // An operator cap is counted at reservation, both or neither with the user ID's hit:
+    // such hits are reserved one by one; all others come from the server's leased pool.
+    if writer.leasing() && request.operator_cap.is_none() {
+        let outcome = writer.reserve_leased(request.clone()).await?;
+        let mut reservation = conclude(writer.storage(), &request, outcome)?;
+        reservation.leased = Some(writer.clone());
+        return Ok(reservation);
+    }
     let outcome = writer.reserve(request.clone()).await?;
     conclude(writer.storage(), &request, outcome)
 }
@@ -293,6 +301,7 @@ fn conclude(
             limit: request.daily_limit,
             used,
             operator_used,
+            leased: None,
         }),
         ReserveOutcome::UserIdExhausted { used, exhausted_at } => Err(QuotaRefusal::Exhausted {
             limit: request.daily_limit,
@@ -394,6 +403,8 @@ pub struct Reservation {
     limit: i64,
     used: i64,
     operator_used: i64,
+    /// Taken from this writer's leased pool (`BatchSettle::leased`).
+    leased: Option<crate::group_commit::GroupWriter>,
 }
 
 impl std::fmt::Debug for Reservation {
@@ -404,6 +415,7 @@ impl std::fmt::Debug for Reservation {
             .field("day", &self.day)
             .field("limit", &self.limit)
             .field("used", &self.used)
+            .field("leased", &self.leased.is_some())
             .field("settled", &self.storage.is_none())
             .finish()
     }
@@ -435,7 +447,8 @@ impl Reservation {
         arith::remaining(self.limit, self.used, false)
     }
 
-    /// The operator's count today including this hit.
+    /// The operator's count today including this hit (0 for a hit from the leased pool:
+    /// it is counted on the operator's day when settled).
     pub fn operator_used(&self) -> i64 {
         self.operator_used
     }
@@ -445,12 +458,23 @@ impl Reservation {
     /// in between), so a cancelled request cannot lose it.
     pub fn into_batch_settle(mut self, settlement: Settlement, now_ms: i64) -> BatchSettle {
         self.storage = None;
+        let leased = self.leased.take();
+        if let Some(writer) = &leased {
+            match settlement {
+                Settlement::Refund => writer.give_back(&self.dukcapil_user_id, self.day),
+                Settlement::UpstreamExhausted => {
+                    writer.close_day(&self.dukcapil_user_id, self.day);
+                }
+                Settlement::Spent | Settlement::Ambiguous => {}
+            }
+        }
         BatchSettle {
             dukcapil_user_id: std::mem::take(&mut self.dukcapil_user_id),
             day: self.day,
             operator_account_id: self.operator_account_id,
             settlement,
             now_ms,
+            leased: leased.is_some(),
         }
     }
 
@@ -460,6 +484,13 @@ impl Reservation {
         let Some(storage) = self.storage.clone() else {
             return Ok(());
         };
+        if let Some(writer) = self.leased.clone() {
+            let s = self.into_batch_settle(settlement, now_ms);
+            return writer
+                .apply(crate::storage::BatchOp::Settle(s))
+                .await
+                .map(|_| ());
+        }
         let result = storage
             .settle_quota(
                 &self.dukcapil_user_id,
@@ -488,6 +519,17 @@ impl Drop for Reservation {
             operator_account_id = operator,
             "quota reservation dropped unsettled; counted as ambiguous"
         );
+        if let Some(writer) = self.leased.take() {
+            writer.submit(crate::storage::BatchOp::Settle(BatchSettle {
+                dukcapil_user_id: user_id,
+                day,
+                operator_account_id: operator,
+                settlement: Settlement::Ambiguous,
+                now_ms: crate::now_ms(),
+                leased: true,
+            }));
+            return;
+        }
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
                 handle.spawn(async move {

@@ -811,6 +811,165 @@ async fn group_commit(db: &TestDb) {
     );
 }
 
+/// Leased hits (the server's in-memory pool, `[check] quota_lease_max`): twice the limit of
+/// reserve → finish pairs at once, some refunded, never hand out more than the limit: what
+/// was spent plus what the pool still holds is exactly the limit, the day row's `held` is
+/// what the pool holds, every spent hit is counted on its operator's day; shutdown gives the
+/// pool back; a changed limit flushes the pool; 05 closes the day and clears `held`; a
+/// leased reservation dropped unsettled counts as ambiguous.
+async fn leased_hits(db: &TestDb) {
+    const LIMIT: i64 = 40;
+    let w = world(db, "BPBD-3374", "BPBD3374", LIMIT).await;
+    let writer = GroupWriter::with_leases(w.s.clone(), 64);
+    assert!(writer.leasing());
+    let reads = ReadCache::new(w.s.clone(), Duration::ZERO);
+    let today = domain::quota::wib_day(MORNING);
+    let mut tasks = Vec::new();
+    for i in 0..2 * LIMIT {
+        let writer = writer.clone();
+        let reads = reads.clone();
+        let op = w.ops[(i % 2) as usize];
+        tasks.push(tokio::spawn(async move {
+            let at = MORNING + i;
+            match quota::reserve_grouped(&writer, &reads, "BPBD3374", op, at, None).await {
+                Ok(r) => {
+                    assert!(r.used() >= 1 && r.used() <= LIMIT, "{r:?}");
+                    let how = if i % 10 == 3 {
+                        Settlement::Refund
+                    } else {
+                        Settlement::Spent
+                    };
+                    let settle = r.into_batch_settle(how, at + 1);
+                    let (_, settled) = writer
+                        .finish(Some(settle), access_event(op, at, i, "00"))
+                        .await
+                        .unwrap();
+                    assert!(settled);
+                    Some(how)
+                }
+                Err(e) => {
+                    assert_eq!(e.code(), "QUOTA_EXHAUSTED", "{e}");
+                    assert!(e.resets_at_ms().is_some());
+                    None
+                }
+            }
+        }));
+    }
+    let mut spent = 0;
+    let mut refunded = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Some(Settlement::Spent) => spent += 1,
+            Some(_) => refunded += 1,
+            None => {}
+        }
+    }
+    let pooled = writer.pooled("BPBD3374", today);
+    assert_eq!(
+        spent + pooled,
+        LIMIT,
+        "spent ({spent}) + still pooled ({pooled}) is exactly the limit"
+    );
+    let row = w.s.quota_day("BPBD3374", today).await.unwrap().unwrap();
+    assert_eq!(
+        (row.used, row.spent, row.held, row.refunded),
+        (spent, spent, pooled, refunded)
+    );
+    let by_operators = w.s.operator_quota_used(w.ops[0], today).await.unwrap()
+        + w.s.operator_quota_used(w.ops[1], today).await.unwrap();
+    assert_eq!(by_operators, spent, "each spent hit on its operator's day");
+    let st = quota::status(w.s.as_ref(), "BPBD3374", MORNING + 500)
+        .await
+        .unwrap();
+    assert_eq!((st.used, st.spent), (spent, spent));
+    // Shutdown: what the pool holds goes back.
+    writer.return_pooled().await.unwrap();
+    let row = w.s.quota_day("BPBD3374", today).await.unwrap().unwrap();
+    assert_eq!((row.used, row.held), (spent, 0));
+    assert_eq!(writer.pooled("BPBD3374", today), 0);
+
+    // A changed limit flushes the pool before the next lease.
+    let day2 = MORNING + DAY;
+    let first = quota::reserve_grouped(&writer, &reads, "BPBD3374", w.ops[0], day2, None)
+        .await
+        .unwrap();
+    let (_, settled) = writer
+        .finish(
+            Some(first.into_batch_settle(Settlement::Spent, day2 + 1)),
+            access_event(w.ops[0], day2, 1000, "00"),
+        )
+        .await
+        .unwrap();
+    assert!(settled);
+    let d2 = domain::quota::wib_day(day2);
+    assert_eq!(
+        writer.pooled("BPBD3374", d2),
+        1,
+        "a lease of 40/16 = 2 hits"
+    );
+    w.s.set_user_id_daily_limit("BPBD3374", Some(1), &Actor::cli(), day2 + 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        refusal_code(
+            quota::reserve_grouped(&writer, &reads, "BPBD3374", w.ops[0], day2 + 3, None).await
+        ),
+        "QUOTA_EXHAUSTED",
+        "the pooled hit of the old limit is not handed out"
+    );
+    let row = w.s.quota_day("BPBD3374", d2).await.unwrap().unwrap();
+    assert_eq!((row.used, row.held), (1, 0));
+    w.s.set_user_id_daily_limit("BPBD3374", None, &Actor::cli(), day2 + 4)
+        .await
+        .unwrap();
+
+    // 05 closes the day: the pool is dropped and `held` cleared.
+    let day3 = MORNING + 2 * DAY;
+    let d3 = domain::quota::wib_day(day3);
+    let r = quota::reserve_grouped(&writer, &reads, "BPBD3374", w.ops[1], day3, None)
+        .await
+        .unwrap();
+    assert!(writer.pooled("BPBD3374", d3) > 0);
+    let (_, settled) = writer
+        .finish(
+            Some(r.into_batch_settle(Settlement::UpstreamExhausted, day3 + 1)),
+            access_event(w.ops[1], day3, 1001, "05"),
+        )
+        .await
+        .unwrap();
+    assert!(settled);
+    assert_eq!(writer.pooled("BPBD3374", d3), 0);
+    let row = w.s.quota_day("BPBD3374", d3).await.unwrap().unwrap();
+    assert_eq!((row.used, row.held, row.spent), (1, 0, 1));
+    assert!(row.exhausted_at.is_some());
+    assert_eq!(
+        refusal_code(
+            quota::reserve_grouped(&writer, &reads, "BPBD3374", w.ops[1], day3 + 2, None).await
+        ),
+        "QUOTA_EXHAUSTED"
+    );
+
+    // Dropped unsettled: ambiguous, counted as used and on the operator's day.
+    let day4 = MORNING + 3 * DAY;
+    let d4 = domain::quota::wib_day(day4);
+    let r = quota::reserve_grouped(&writer, &reads, "BPBD3374", w.ops[0], day4, None)
+        .await
+        .unwrap();
+    drop(r);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let row = w.s.quota_day("BPBD3374", d4).await.unwrap().unwrap();
+        if row.ambiguous == 1 {
+            assert_eq!(row.used, 1);
+            assert_eq!(row.held, writer.pooled("BPBD3374", d4));
+            assert_eq!(w.s.operator_quota_used(w.ops[0], d4).await.unwrap(), 1);
+            break;
+        }
+        assert!(Instant::now() < deadline, "the dropped hit was not settled");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 macro_rules! on_both {
     ($story:ident, $sqlite:ident, $postgres:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -851,6 +1010,7 @@ on_both!(
     group_commit_on_sqlite,
     group_commit_on_postgres
 );
+on_both!(leased_hits, leased_hits_on_sqlite, leased_hits_on_postgres);
 on_both!(
     default_limit,
     default_limit_on_sqlite,

@@ -385,32 +385,59 @@ pub const TAKE_HEAD: &str =
 
 pub const SET_HEAD_HASH: &str = "UPDATE audit_chain_head SET hash = $1 WHERE id = 1";
 
+/// Moves the head from ($3, $4) to ($1, $2); changes nothing when it is elsewhere.
+pub const CAS_HEAD: &str = "UPDATE audit_chain_head SET seq = $1, hash = $2 \
+     WHERE id = 1 AND seq = $3 AND hash = $4";
+
 /// Columns of a chained insert, in bind order (22 per row).
 const INSERT_CHAINED_COLUMNS: &str = "INSERT INTO audit_events \
        (seq, prev_hash, entry_hash, at_ms, event, outcome, actor_account_id, actor_username, \
         institution_id, subject, detail, client_ip, request_id, channel, purpose, local_user_id, \
         dukcapil_user_id, nik_hmac, nik_masked, outcome_code, quota_state, latency_ms) VALUES ";
 
-/// Rows per chained insert statement: a group is written in chunks of these sizes (largest
-/// first), so at most seven statement texts exist and each is prepared once per connection.
+/// Most rows of one chained insert statement: a group of up to this many entries is one
+/// statement (one statement text per row count, each prepared once per connection: the
+/// backends' statement caches hold 256), larger groups are written in chunks of this size.
 /// 64 rows bind 1,408 parameters, within both engines' limits.
-pub const INSERT_CHUNKS: [usize; 7] = [64, 32, 16, 8, 4, 2, 1];
+pub const MAX_INSERT_ROWS: usize = 64;
 
-/// The largest chunk size that fits `remaining` rows.
+/// Rows of the next chained insert when `remaining` rows are left.
 pub fn chunk_size(remaining: usize) -> usize {
-    INSERT_CHUNKS
-        .into_iter()
-        .find(|&c| c <= remaining)
-        .unwrap_or(1)
+    remaining.clamp(1, MAX_INSERT_ROWS)
 }
 
-/// The multi-row chained insert of `rows` rows (one of [`INSERT_CHUNKS`]), `RETURNING id, seq`.
-pub fn insert_chained_sql(rows: usize) -> &'static str {
-    static SQL: std::sync::OnceLock<Vec<(usize, String)>> = std::sync::OnceLock::new();
-    let all = SQL.get_or_init(|| {
-        INSERT_CHUNKS
-            .iter()
-            .map(|&n| {
+/// How a backend writes the placeholders of the multi-row chained insert.
+pub trait ChainedInsert {
+    /// The insert of `rows` rows (1 to [`MAX_INSERT_ROWS`]), `RETURNING id, seq`.
+    fn insert_chained_sql(&self, rows: usize) -> &'static str;
+}
+
+impl ChainedInsert for sqlx::SqliteConnection {
+    /// Anonymous `?` placeholders, bound in order: SQLite looks a numbered placeholder's name up
+    /// by a linear scan, and sqlx asks for every parameter's name when binding, so `$N` would
+    /// cost time quadratic in the parameters (1,408 for 64 rows).
+    fn insert_chained_sql(&self, rows: usize) -> &'static str {
+        static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        chained_sql(&SQL, rows, |_| "?".to_string())
+    }
+}
+
+impl ChainedInsert for sqlx::PgConnection {
+    fn insert_chained_sql(&self, rows: usize) -> &'static str {
+        static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        chained_sql(&SQL, rows, |i| format!("${i}"))
+    }
+}
+
+/// The statement texts of every row count, built once with `placeholder(number)`.
+fn chained_sql(
+    cell: &'static std::sync::OnceLock<Vec<String>>,
+    rows: usize,
+    placeholder: fn(usize) -> String,
+) -> &'static str {
+    let all = cell.get_or_init(|| {
+        (1..=MAX_INSERT_ROWS)
+            .map(|n| {
                 let mut sql = String::from(INSERT_CHAINED_COLUMNS);
                 for row in 0..n {
                     if row > 0 {
@@ -421,19 +448,16 @@ pub fn insert_chained_sql(rows: usize) -> &'static str {
                         if col > 0 {
                             sql.push_str(", ");
                         }
-                        sql.push_str(&format!("${}", row * 22 + col + 1));
+                        sql.push_str(&placeholder(row * 22 + col + 1));
                     }
                     sql.push(')');
                 }
                 sql.push_str(" RETURNING id, seq");
-                (n, sql)
+                sql
             })
             .collect()
     });
-    all.iter()
-        .find(|(n, _)| *n == rows)
-        .or_else(|| all.last())
-        .map_or("", |(_, sql)| sql.as_str())
+    all.get(chunk_size(rows) - 1).map_or("", String::as_str)
 }
 
 pub const READ_HEAD: &str = "SELECT seq, hash FROM audit_chain_head WHERE id = 1";
@@ -490,102 +514,142 @@ pub(crate) fn head_hash_bytes(hex: &str) -> Result<[u8; 32], StorageError> {
 /// Appends records to the chain with a connection inside the caller's transaction; evaluates
 /// to `Result<Vec<AppendedEntry>, StorageError>`. The head row stays locked until the
 /// transaction ends, so keep the rest of the transaction short.
+///
+/// `append_chained!(conn, records, hint)`: the same with the head this process last wrote
+/// (`Some((seq, hash))`), evaluating to `Result<(Vec<AppendedEntry>, Option<(seq, hash)>), _>`
+/// with the new head (the hint itself when nothing was appended). With a hint the head is moved by one compare-and-set statement (`CAS_HEAD`)
+/// instead of a take and a set; when someone else moved it meanwhile (another replica, the
+/// CLI) the statement changes nothing and the head is taken as without a hint.
 macro_rules! append_chained {
     ($conn:expr, $records:expr) => {{
+        $crate::storage::audit_events::append_chained!($conn, $records, None)
+            .map(|(out, _head)| out)
+    }};
+    ($conn:expr, $records:expr, $hint:expr) => {{
         let conn = $conn;
         let records: &[$crate::storage::AuditRecord] = $records;
+        let hint: Option<(i64, [u8; 32])> = $hint;
         async {
+            use $crate::audit::chain::{entry_hash_with, to_hex};
+            use $crate::storage::StorageError;
             let mut out = Vec::with_capacity(records.len());
-            if !records.is_empty() {
-                let n = records.len() as i64;
-                let (last_seq, prev_hex): (i64, String) =
-                    sqlx::query_as($crate::storage::audit_events::TAKE_HEAD)
-                        .bind(n)
-                        .fetch_one(&mut *conn)
-                        .await
-                        .map_err($crate::storage::StorageError::from_write)?;
-                let mut prev = $crate::storage::audit_events::head_hash_bytes(&prev_hex)?;
-                let first = last_seq - n + 1;
-                // Hash every entry first (seq, prev hex, hash hex), then insert them with as
-                // few multi-row statements as the fixed chunk sizes allow.
+            let n = records.len() as i64;
+            // Hash every entry (seq, prev hex, hash hex) from a head; the last hash.
+            let chain_from = |seq0: i64, mut prev: [u8; 32]| {
                 let mut buf = Vec::with_capacity(512);
                 let mut chained: Vec<(i64, String, String)> = Vec::with_capacity(records.len());
                 for (i, r) in records.iter().enumerate() {
-                    let seq = first + i as i64;
-                    let hash = $crate::audit::chain::entry_hash_with(&mut buf, &prev, seq, r);
-                    chained.push((
-                        seq,
-                        $crate::audit::chain::to_hex(&prev),
-                        $crate::audit::chain::to_hex(&hash),
-                    ));
+                    let seq = seq0 + 1 + i as i64;
+                    let hash = entry_hash_with(&mut buf, &prev, seq, r);
+                    chained.push((seq, to_hex(&prev), to_hex(&hash)));
                     prev = hash;
                 }
-                let mut ids: Vec<(i64, i64)> = Vec::with_capacity(records.len());
-                let mut at = 0usize;
-                while at < records.len() {
-                    let size = $crate::storage::audit_events::chunk_size(records.len() - at);
-                    let sql = $crate::storage::audit_events::insert_chained_sql(size);
-                    let mut q = sqlx::query_as::<_, (i64, i64)>(sql);
-                    for (r, (seq, prev_hex, hash_hex)) in
-                        records[at..at + size].iter().zip(&chained[at..at + size])
-                    {
-                        q = q
-                            .bind(*seq)
-                            .bind(prev_hex.as_str())
-                            .bind(hash_hex.as_str())
-                            .bind(r.at_ms)
-                            .bind(r.event.as_str())
-                            .bind(r.outcome.as_str())
-                            .bind(r.actor_account_id)
-                            .bind(r.actor_username.as_deref())
-                            .bind(r.institution_id)
-                            .bind(r.subject.as_deref())
-                            .bind(r.detail.as_str())
-                            .bind(r.client_ip.as_deref())
-                            .bind(r.request_id.as_deref())
-                            .bind(r.channel.as_deref())
-                            .bind(r.purpose.as_deref())
-                            .bind(r.local_user_id.as_deref())
-                            .bind(r.dukcapil_user_id.as_deref())
-                            .bind(r.nik_hmac.as_deref())
-                            .bind(r.nik_masked.as_deref())
-                            .bind(r.outcome_code.as_deref())
-                            .bind(r.quota_state.as_deref())
-                            .bind(r.latency_ms);
-                    }
-                    ids.extend(
-                        q.fetch_all(&mut *conn)
-                            .await
-                            .map_err($crate::storage::StorageError::from_write)?,
-                    );
-                    at += size;
-                }
-                // RETURNING promises no row order: match ids to entries by seq.
-                ids.sort_unstable_by_key(|&(_, seq)| seq);
-                if ids.len() != chained.len() {
-                    return Err($crate::storage::StorageError::Corrupt(
-                        "audit append: fewer rows inserted than entries".into(),
-                    ));
-                }
-                for ((id, seq), (want, _, hash_hex)) in ids.into_iter().zip(chained) {
-                    if seq != want {
-                        return Err($crate::storage::StorageError::Corrupt(
-                            "audit append: inserted seq does not match".into(),
-                        ));
-                    }
-                    out.push($crate::storage::AppendedEntry {
-                        id,
-                        seq,
-                        entry_hash: hash_hex,
-                    });
-                }
-                sqlx::query($crate::storage::audit_events::SET_HEAD_HASH)
-                    .bind($crate::audit::chain::to_hex(&prev))
+                (chained, prev)
+            };
+            if records.is_empty() {
+                // Nothing moves: the head is still where the hint says, if anywhere.
+                return Ok::<_, StorageError>((out, hint));
+            }
+            let mut moved = None;
+            if let Some((seq0, hash0)) = hint {
+                let (chained, last) = chain_from(seq0, hash0);
+                let changed = sqlx::query($crate::storage::audit_events::CAS_HEAD)
+                    .bind(seq0 + n)
+                    .bind(to_hex(&last))
+                    .bind(seq0)
+                    .bind(to_hex(&hash0))
                     .execute(&mut *conn)
                     .await
-                    .map_err($crate::storage::StorageError::from_write)?;
+                    .map_err(StorageError::from_write)?
+                    .rows_affected();
+                if changed == 1 {
+                    moved = Some((chained, last));
+                }
             }
-            Ok::<_, $crate::storage::StorageError>(out)
+            let (chained, last, set_hash) = match moved {
+                Some((chained, last)) => (chained, last, false),
+                None => {
+                    let (last_seq, prev_hex): (i64, String) =
+                        sqlx::query_as($crate::storage::audit_events::TAKE_HEAD)
+                            .bind(n)
+                            .fetch_one(&mut *conn)
+                            .await
+                            .map_err(StorageError::from_write)?;
+                    let prev = $crate::storage::audit_events::head_hash_bytes(&prev_hex)?;
+                    let (chained, last) = chain_from(last_seq - n, prev);
+                    (chained, last, true)
+                }
+            };
+            // Insert them with as few multi-row statements as the chunk size allows.
+            let mut ids: Vec<(i64, i64)> = Vec::with_capacity(records.len());
+            let mut at = 0usize;
+            while at < records.len() {
+                let size = $crate::storage::audit_events::chunk_size(records.len() - at);
+                let sql =
+                    $crate::storage::audit_events::ChainedInsert::insert_chained_sql(&*conn, size);
+                let mut q = sqlx::query_as::<_, (i64, i64)>(sql);
+                for (r, (seq, prev_hex, hash_hex)) in
+                    records[at..at + size].iter().zip(&chained[at..at + size])
+                {
+                    q = q
+                        .bind(*seq)
+                        .bind(prev_hex.as_str())
+                        .bind(hash_hex.as_str())
+                        .bind(r.at_ms)
+                        .bind(r.event.as_str())
+                        .bind(r.outcome.as_str())
+                        .bind(r.actor_account_id)
+                        .bind(r.actor_username.as_deref())
+                        .bind(r.institution_id)
+                        .bind(r.subject.as_deref())
+                        .bind(r.detail.as_str())
+                        .bind(r.client_ip.as_deref())
+                        .bind(r.request_id.as_deref())
+                        .bind(r.channel.as_deref())
+                        .bind(r.purpose.as_deref())
+                        .bind(r.local_user_id.as_deref())
+                        .bind(r.dukcapil_user_id.as_deref())
+                        .bind(r.nik_hmac.as_deref())
+                        .bind(r.nik_masked.as_deref())
+                        .bind(r.outcome_code.as_deref())
+                        .bind(r.quota_state.as_deref())
+                        .bind(r.latency_ms);
+                }
+                ids.extend(
+                    q.fetch_all(&mut *conn)
+                        .await
+                        .map_err(StorageError::from_write)?,
+                );
+                at += size;
+            }
+            // RETURNING promises no row order: match ids to entries by seq.
+            ids.sort_unstable_by_key(|&(_, seq)| seq);
+            if ids.len() != chained.len() {
+                return Err(StorageError::Corrupt(
+                    "audit append: fewer rows inserted than entries".into(),
+                ));
+            }
+            let last_seq = chained.last().map_or(0, |c| c.0);
+            for ((id, seq), (want, _, hash_hex)) in ids.into_iter().zip(chained) {
+                if seq != want {
+                    return Err(StorageError::Corrupt(
+                        "audit append: inserted seq does not match".into(),
+                    ));
+                }
+                out.push($crate::storage::AppendedEntry {
+                    id,
+                    seq,
+                    entry_hash: hash_hex,
+                });
+            }
+            if set_hash {
+                sqlx::query($crate::storage::audit_events::SET_HEAD_HASH)
+                    .bind(to_hex(&last))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(StorageError::from_write)?;
+            }
+            Ok::<_, StorageError>((out, Some((last_seq, last))))
         }
         .await
     }};

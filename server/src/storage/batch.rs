@@ -34,7 +34,16 @@ pub struct BatchSettle {
     pub operator_account_id: i64,
     pub settlement: Settlement,
     pub now_ms: i64,
+    /// The hit came from a block leased to this server ([`BatchOp::Lease`]): it is counted in
+    /// the day's `held`, not yet in `used` nor on the operator's day. Settling moves it from
+    /// `held` to `used` and counts it on the operator's day; a refund only counts `refunded`
+    /// (the hit went back to the server's pool, still held).
+    pub leased: bool,
 }
+
+/// Most hits one lease may take: a share of what remains, so that several replicas leasing
+/// from one day leave each other hits and the last hits of a day go one by one.
+pub const LEASE_SHARE: i64 = 16;
 
 /// One write of a group.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +55,33 @@ pub enum BatchOp {
         settle: Option<BatchSettle>,
         event: Box<NewAccessEvent>,
     },
+    /// Lease a block of hits for this server's in-memory pool: at most `max_block`, at most
+    /// a [`LEASE_SHARE`]th of what remains (at least one), counted in the day's `held`.
+    Lease {
+        request: ReserveRequest,
+        max_block: i64,
+    },
+    /// Settle a hit without an access entry (a reservation dropped unsettled).
+    Settle(BatchSettle),
+    /// Give back `count` leased hits this server will not hand out (pool flushed).
+    Return {
+        dukcapil_user_id: String,
+        day: Date,
+        count: i64,
+        now_ms: i64,
+    },
+}
+
+/// What a [`BatchOp::Lease`] got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeaseGrant {
+    /// Hits leased; 0: the day is at its limit or closed by 05.
+    pub granted: i64,
+    /// The day's `used` (settled hits) when leased.
+    pub used: i64,
+    /// The day's `held` after the lease (all servers' pools and leased calls in flight).
+    pub held: i64,
+    pub exhausted_at: Option<i64>,
 }
 
 /// What one write did.
@@ -58,6 +94,10 @@ pub enum BatchDone {
         /// missing): the entry is still written.
         settled: bool,
     },
+    Leased(LeaseGrant),
+    /// As `settled` in `Finished`.
+    Settled(bool),
+    Returned,
 }
 
 /// Applies a group of writes in one transaction.
@@ -94,6 +134,8 @@ pub struct UserDay {
     pub spent: i64,
     pub ambiguous: i64,
     pub refunded: i64,
+    /// Leased to servers' pools and not settled.
+    pub held: i64,
     pub exhausted_at: Option<i64>,
     pub daily_limit: Option<i64>,
     pub updated_at: Option<i64>,
@@ -108,6 +150,7 @@ impl UserDay {
             && self.spent == 0
             && self.ambiguous == 0
             && self.refunded == 0
+            && self.held == 0
             && self.exhausted_at.is_none()
     }
 }
@@ -165,16 +208,57 @@ pub fn rows_to_lock(
             }
             BatchOp::Finish {
                 settle: Some(s), ..
-            } => {
+            }
+            | BatchOp::Settle(s) => {
                 let day = super::quota::day_key(s.day);
                 users
                     .entry((s.dukcapil_user_id.clone(), day.clone()))
                     .or_insert(LockMode::Existing);
-                if s.settlement == Settlement::Refund {
-                    operators
-                        .entry((s.operator_account_id, day))
-                        .or_insert(LockMode::Existing);
+                match (s.leased, s.settlement) {
+                    (false, Settlement::Refund) => {
+                        operators
+                            .entry((s.operator_account_id, day))
+                            .or_insert(LockMode::Existing);
+                    }
+                    // A leased hit is counted on the operator's day when settled.
+                    (true, settlement) if settlement != Settlement::Refund => {
+                        // Only `now_ms` is used for an operator's row.
+                        let create = LockMode::Create {
+                            institution_id: 0,
+                            daily_limit: 0,
+                            now_ms: s.now_ms,
+                        };
+                        stronger(
+                            operators
+                                .entry((s.operator_account_id, day))
+                                .or_insert(create),
+                            create,
+                        );
+                    }
+                    _ => {}
                 }
+            }
+            BatchOp::Lease { request: r, .. } => {
+                let create = LockMode::Create {
+                    institution_id: r.institution_id,
+                    daily_limit: r.daily_limit,
+                    now_ms: r.now_ms,
+                };
+                stronger(
+                    users
+                        .entry((r.dukcapil_user_id.clone(), super::quota::day_key(r.day)))
+                        .or_insert(create),
+                    create,
+                );
+            }
+            BatchOp::Return {
+                dukcapil_user_id,
+                day,
+                ..
+            } => {
+                users
+                    .entry((dukcapil_user_id.clone(), super::quota::day_key(*day)))
+                    .or_insert(LockMode::Existing);
             }
             BatchOp::Finish { settle: None, .. } => {}
         }
@@ -190,13 +274,15 @@ pub enum Decided {
     Finish {
         settled: bool,
     },
+    Leased(LeaseGrant),
+    Settled(bool),
+    Returned,
 }
 
 impl Ledger {
     /// Decides every write in order against the locked rows. A row the group needs but did not
     /// lock is a bug: `Corrupt`.
     pub fn apply(&mut self, ops: &[BatchOp]) -> Result<Vec<Decided>, StorageError> {
-        let missing = || StorageError::Corrupt("group commit: a counter row was not locked".into());
         let mut out = Vec::with_capacity(ops.len());
         for op in ops {
             match op {
@@ -206,10 +292,10 @@ impl Ledger {
                         .users
                         .get_mut(&(r.dukcapil_user_id.clone(), day.clone()))
                         .and_then(Option::as_mut)
-                        .ok_or_else(missing)?;
-                    if user.used >= r.daily_limit || user.exhausted_at.is_some() {
+                        .ok_or_else(not_locked)?;
+                    if user.used + user.held >= r.daily_limit || user.exhausted_at.is_some() {
                         out.push(Decided::Reserved(ReserveOutcome::UserIdExhausted {
-                            used: user.used,
+                            used: user.used + user.held,
                             exhausted_at: user.exhausted_at,
                         }));
                         continue;
@@ -218,7 +304,7 @@ impl Ledger {
                         .operators
                         .get_mut(&(r.operator_account_id, day))
                         .and_then(Option::as_mut)
-                        .ok_or_else(missing)?;
+                        .ok_or_else(not_locked)?;
                     if r.operator_cap.is_some_and(|cap| operator.used >= cap) {
                         out.push(Decided::Reserved(ReserveOutcome::OperatorCapReached {
                             operator_used: operator.used,
@@ -237,55 +323,152 @@ impl Ledger {
                         operator_used: operator.used,
                     }));
                 }
+                BatchOp::Lease {
+                    request: r,
+                    max_block,
+                } => {
+                    let user = self
+                        .users
+                        .get_mut(&(r.dukcapil_user_id.clone(), super::quota::day_key(r.day)))
+                        .and_then(Option::as_mut)
+                        .ok_or_else(not_locked)?;
+                    let remaining = r.daily_limit - user.used - user.held;
+                    let granted = if remaining <= 0 || user.exhausted_at.is_some() {
+                        0
+                    } else {
+                        (remaining / LEASE_SHARE)
+                            .clamp(1, (*max_block).max(1))
+                            .min(remaining)
+                    };
+                    if granted > 0 {
+                        user.held += granted;
+                        user.daily_limit = Some(r.daily_limit);
+                        user.updated_at = Some(r.now_ms);
+                        user.touched = true;
+                    }
+                    out.push(Decided::Leased(LeaseGrant {
+                        granted,
+                        used: user.used,
+                        held: user.held,
+                        exhausted_at: user.exhausted_at,
+                    }));
+                }
                 BatchOp::Finish { settle: None, .. } => out.push(Decided::Finish { settled: true }),
                 BatchOp::Finish {
                     settle: Some(s), ..
                 } => {
-                    let day = super::quota::day_key(s.day);
-                    let Some(user) = self
-                        .users
-                        .get_mut(&(s.dukcapil_user_id.clone(), day.clone()))
-                        .ok_or_else(missing)?
-                    else {
-                        out.push(Decided::Finish { settled: false });
-                        continue;
-                    };
-                    let mut settled = true;
-                    match s.settlement {
-                        Settlement::Spent => user.spent += 1,
-                        Settlement::Ambiguous => user.ambiguous += 1,
-                        Settlement::UpstreamExhausted => {
-                            user.spent += 1;
-                            user.exhausted_at.get_or_insert(s.now_ms);
-                        }
-                        Settlement::Refund => {
-                            // As SETTLE_REFUND: only while something is counted.
-                            if user.used > 0 {
-                                user.used -= 1;
-                                user.refunded += 1;
-                                if let Some(Some(op)) =
-                                    self.operators.get_mut(&(s.operator_account_id, day))
-                                    && op.used > 0
-                                {
-                                    op.used -= 1;
-                                    op.updated_at = Some(s.now_ms);
-                                    op.touched = true;
-                                }
-                            } else {
-                                settled = false;
-                            }
-                        }
-                    }
-                    if settled {
-                        user.updated_at = Some(s.now_ms);
-                        user.touched = true;
-                    }
+                    let settled = self.settle(s)?;
                     out.push(Decided::Finish { settled });
+                }
+                BatchOp::Settle(s) => {
+                    let settled = self.settle(s)?;
+                    out.push(Decided::Settled(settled));
+                }
+                BatchOp::Return {
+                    dukcapil_user_id,
+                    day,
+                    count,
+                    now_ms,
+                } => {
+                    let key = (dukcapil_user_id.clone(), super::quota::day_key(*day));
+                    if let Some(user) = self.users.get_mut(&key).ok_or_else(not_locked)? {
+                        let back = (*count).clamp(0, user.held);
+                        if back > 0 {
+                            user.held -= back;
+                            user.updated_at = Some(*now_ms);
+                            user.touched = true;
+                        }
+                    }
+                    out.push(Decided::Returned);
                 }
             }
         }
         Ok(out)
     }
+
+    /// One settlement, as `settle_quota` does it (a leased hit as [`BatchSettle::leased`]
+    /// says); `false`: no reserved hit was found to settle.
+    fn settle(&mut self, s: &BatchSettle) -> Result<bool, StorageError> {
+        let day = super::quota::day_key(s.day);
+        let Some(user) = self
+            .users
+            .get_mut(&(s.dukcapil_user_id.clone(), day.clone()))
+            .ok_or_else(not_locked)?
+        else {
+            return Ok(false);
+        };
+        if s.leased {
+            if s.settlement == Settlement::Refund {
+                // The hit went back to the server's pool: still held.
+                user.refunded += 1;
+            } else {
+                let found = user.held > 0;
+                user.held = (user.held - 1).max(0);
+                user.used += 1;
+                match s.settlement {
+                    Settlement::Ambiguous => user.ambiguous += 1,
+                    Settlement::UpstreamExhausted => {
+                        user.spent += 1;
+                        user.exhausted_at.get_or_insert(s.now_ms);
+                        // The day is closed: no pool may hand out what it still holds.
+                        user.held = 0;
+                    }
+                    _ => user.spent += 1,
+                }
+                let op = self
+                    .operators
+                    .get_mut(&(s.operator_account_id, day))
+                    .and_then(Option::as_mut)
+                    .ok_or_else(not_locked)?;
+                op.used += 1;
+                op.updated_at = Some(s.now_ms);
+                op.touched = true;
+                if !found {
+                    user.updated_at = Some(s.now_ms);
+                    user.touched = true;
+                    return Ok(false);
+                }
+            }
+            user.updated_at = Some(s.now_ms);
+            user.touched = true;
+            return Ok(true);
+        }
+        let mut settled = true;
+        match s.settlement {
+            Settlement::Spent => user.spent += 1,
+            Settlement::Ambiguous => user.ambiguous += 1,
+            Settlement::UpstreamExhausted => {
+                user.spent += 1;
+                user.exhausted_at.get_or_insert(s.now_ms);
+                user.held = 0;
+            }
+            Settlement::Refund => {
+                // As SETTLE_REFUND: only while something is counted.
+                if user.used > 0 {
+                    user.used -= 1;
+                    user.refunded += 1;
+                    if let Some(Some(op)) = self.operators.get_mut(&(s.operator_account_id, day))
+                        && op.used > 0
+                    {
+                        op.used -= 1;
+                        op.updated_at = Some(s.now_ms);
+                        op.touched = true;
+                    }
+                } else {
+                    settled = false;
+                }
+            }
+        }
+        if settled {
+            user.updated_at = Some(s.now_ms);
+            user.touched = true;
+        }
+        Ok(settled)
+    }
+}
+
+fn not_locked() -> StorageError {
+    StorageError::Corrupt("group commit: a counter row was not locked".into())
 }
 
 /// Locks a user ID's day, creating it with zero counters if missing.
@@ -293,20 +476,20 @@ pub const LOCK_USER_DAY_CREATE: &str = "INSERT INTO quota_days \
        (dukcapil_user_id, day, institution_id, daily_limit, used, first_reserved_at, updated_at) \
      VALUES ($1, $2, $3, $4, 0, $5, $5) \
      ON CONFLICT (dukcapil_user_id, day) DO UPDATE SET updated_at = quota_days.updated_at \
-     RETURNING used, spent, ambiguous, refunded, exhausted_at";
+     RETURNING used, spent, ambiguous, refunded, held, exhausted_at";
 /// Locks a user ID's day if it exists.
 pub const LOCK_USER_DAY: &str = "UPDATE quota_days SET updated_at = updated_at \
      WHERE dukcapil_user_id = $1 AND day = $2 \
-     RETURNING used, spent, ambiguous, refunded, exhausted_at";
+     RETURNING used, spent, ambiguous, refunded, held, exhausted_at";
 /// Writes a user ID's day back (absolute counters; the row is locked).
 pub const WRITE_USER_DAY: &str = "UPDATE quota_days SET used = $3, spent = $4, ambiguous = $5, \
        refunded = $6, exhausted_at = $7, daily_limit = COALESCE($8, daily_limit), \
-       updated_at = COALESCE($9, updated_at) \
+       updated_at = COALESCE($9, updated_at), held = $10 \
      WHERE dukcapil_user_id = $1 AND day = $2";
 /// Removes a user ID's day the lock step may have created, if nothing was ever counted on it.
 pub const DROP_EMPTY_USER_DAY: &str = "DELETE FROM quota_days \
      WHERE dukcapil_user_id = $1 AND day = $2 AND used = 0 AND spent = 0 AND ambiguous = 0 \
-       AND refunded = 0 AND exhausted_at IS NULL";
+       AND refunded = 0 AND held = 0 AND exhausted_at IS NULL";
 /// Removes an operator's day the lock step may have created, if it counts nothing.
 pub const DROP_EMPTY_OPERATOR_DAY: &str =
     "DELETE FROM quota_operator_days WHERE account_id = $1 AND day = $2 AND used = 0";
@@ -340,7 +523,7 @@ macro_rules! impl_batch_store {
                 let mut tx = self.begin_batch_write().await?;
                 let mut ledger = b::Ledger::default();
                 for ((user_id, day), mode) in user_rows {
-                    type Row = (i64, i64, i64, i64, Option<i64>);
+                    type Row = (i64, i64, i64, i64, i64, Option<i64>);
                     let row: Option<Row> = match mode {
                         LockMode::Create {
                             institution_id,
@@ -362,15 +545,17 @@ macro_rules! impl_batch_store {
                             .await
                             .map_err(StorageError::from_write)?,
                     };
-                    let state =
-                        row.map(|(used, spent, ambiguous, refunded, exhausted_at)| UserDay {
+                    let state = row.map(
+                        |(used, spent, ambiguous, refunded, held, exhausted_at)| UserDay {
                             used,
                             spent,
                             ambiguous,
                             refunded,
+                            held,
                             exhausted_at,
                             ..UserDay::default()
-                        });
+                        },
+                    );
                     ledger.users.insert((user_id, day), state);
                 }
                 for ((account_id, day), mode) in operator_rows {
@@ -414,6 +599,7 @@ macro_rules! impl_batch_store {
                                 .bind(u.exhausted_at)
                                 .bind(u.daily_limit)
                                 .bind(u.updated_at)
+                                .bind(u.held)
                                 .execute(&mut *tx)
                                 .await
                                 .map_err(StorageError::from_write)?;
@@ -456,18 +642,25 @@ macro_rules! impl_batch_store {
                     .iter()
                     .filter_map(|op| match op {
                         BatchOp::Finish { event, .. } => Some(AuditRecord::from(event.as_ref())),
-                        BatchOp::Reserve(_) => None,
+                        _ => None,
                     })
                     .collect();
-                let appended = $crate::storage::audit_events::append_chained!(&mut *tx, &records)?;
+                // The head this process wrote last, taken: any failure below leaves none.
+                let hint = self.head_hint.take();
+                let (appended, head) =
+                    $crate::storage::audit_events::append_chained!(&mut *tx, &records, hint)?;
                 tx.commit()
                     .await
                     .map_err(StorageError::CommitOutcomeUnknown)?;
+                self.head_hint.set(head);
                 let mut entries = appended.into_iter();
                 decided
                     .into_iter()
                     .map(|d| match d {
                         Decided::Reserved(outcome) => Ok(BatchDone::Reserved(outcome)),
+                        Decided::Leased(grant) => Ok(BatchDone::Leased(grant)),
+                        Decided::Settled(settled) => Ok(BatchDone::Settled(settled)),
+                        Decided::Returned => Ok(BatchDone::Returned),
                         Decided::Finish { settled } => entries
                             .next()
                             .map(|entry| BatchDone::Finished { entry, settled })
@@ -513,6 +706,7 @@ mod tests {
                 operator_account_id: op,
                 settlement,
                 now_ms: 20,
+                leased: false,
             }),
             event: Box::new(NewAccessEvent {
                 at_ms: 20,
@@ -675,5 +869,125 @@ mod tests {
             operators[&(9, "2026-11-27".to_string())],
             LockMode::Existing
         );
+    }
+
+    fn lease(limit: i64, max_block: i64) -> BatchOp {
+        let BatchOp::Reserve(request) = reserve(1, limit, None) else {
+            unreachable!()
+        };
+        BatchOp::Lease { request, max_block }
+    }
+
+    fn leased_settle(op: i64, settlement: Settlement) -> BatchOp {
+        BatchOp::Settle(BatchSettle {
+            dukcapil_user_id: "U1".into(),
+            day: DAY,
+            operator_account_id: op,
+            settlement,
+            now_ms: 30,
+            leased: true,
+        })
+    }
+
+    #[test]
+    fn leases_take_a_share_of_what_remains_and_never_pass_the_limit() {
+        let ops = vec![
+            lease(1000, 64),
+            lease(1000, 64),
+            lease(100, 64),
+            lease(20, 64),
+        ];
+        let mut l = locked(&ops, Some(0), &[]);
+        let d = l.apply(&ops).unwrap();
+        let granted: Vec<i64> = d
+            .iter()
+            .map(|d| match d {
+                Decided::Leased(g) => g.granted,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        // 1000/16 = 62; (1000-62)/16 = 58; (100-120) < 0: none; (20-120) < 0: none.
+        assert_eq!(granted, vec![62, 58, 0, 0]);
+        let user = l.users.values().next().unwrap().as_ref().unwrap();
+        assert_eq!((user.used, user.held), (0, 120));
+
+        // The last hits go one by one; a plain reservation counts `held` as taken.
+        let ops = vec![
+            lease(3, 64),
+            reserve(1, 3, None),
+            lease(3, 64),
+            lease(3, 64),
+        ];
+        let mut l = locked(&ops, Some(1), &[]);
+        let d = l.apply(&ops).unwrap();
+        assert!(matches!(
+            d[0],
+            Decided::Leased(LeaseGrant { granted: 1, .. })
+        ));
+        assert!(matches!(
+            d[1],
+            Decided::Reserved(ReserveOutcome::Reserved { used: 2, .. })
+        ));
+        assert!(matches!(
+            d[2],
+            Decided::Leased(LeaseGrant { granted: 0, .. })
+        ));
+        assert!(matches!(
+            d[3],
+            Decided::Leased(LeaseGrant { granted: 0, .. })
+        ));
+    }
+
+    #[test]
+    fn a_settled_leased_hit_moves_from_held_to_used_and_to_its_operator() {
+        let ops = vec![
+            lease(100, 4),
+            leased_settle(7, Settlement::Spent),
+            leased_settle(8, Settlement::Ambiguous),
+            leased_settle(7, Settlement::Refund),
+            BatchOp::Return {
+                dukcapil_user_id: "U1".into(),
+                day: DAY,
+                count: 5,
+                now_ms: 40,
+            },
+        ];
+        let mut l = locked(&ops, Some(0), &[]);
+        let d = l.apply(&ops).unwrap();
+        assert!(matches!(
+            d[0],
+            Decided::Leased(LeaseGrant { granted: 4, .. })
+        ));
+        assert_eq!(d[1..4], vec![Decided::Settled(true); 3]);
+        assert_eq!(d[4], Decided::Returned);
+        let user = l.users.values().next().unwrap().as_ref().unwrap();
+        assert_eq!(
+            (
+                user.used,
+                user.held,
+                user.spent,
+                user.ambiguous,
+                user.refunded
+            ),
+            (2, 0, 1, 1, 1),
+            "the refunded hit stayed held until returned; the return gives back only what is held"
+        );
+        let ops_used: Vec<i64> = l
+            .operators
+            .values()
+            .map(|o| o.as_ref().unwrap().used)
+            .collect();
+        assert_eq!(ops_used, vec![1, 1], "refunds count on no operator");
+
+        // 05 closes the day and clears what every pool holds.
+        let ops = vec![
+            lease(100, 8),
+            leased_settle(7, Settlement::UpstreamExhausted),
+        ];
+        let mut l = locked(&ops, Some(0), &[]);
+        l.apply(&ops).unwrap();
+        let user = l.users.values().next().unwrap().as_ref().unwrap();
+        assert_eq!((user.used, user.held, user.spent), (1, 0, 1));
+        assert!(user.exhausted_at.is_some());
     }
 }

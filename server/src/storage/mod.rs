@@ -75,6 +75,31 @@ impl Drop for BumpOnDrop {
     }
 }
 
+/// The audit chain head (seq, hash) this process's group writer committed last: a hint that
+/// saves taking the head (see `append_chained!`); wrong or stale hints are detected there.
+/// Clones share it (they share the pool).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct HeadHint(Arc<std::sync::Mutex<Option<HeadAt>>>);
+
+/// A chain head: (seq, hash).
+pub(crate) type HeadAt = (i64, [u8; 32]);
+
+impl HeadHint {
+    pub(crate) fn take(&self) -> Option<HeadAt> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+
+    pub(crate) fn set(&self, head: Option<HeadAt>) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = head;
+    }
+}
+
 /// A write transaction of a backend. Used as `&mut *tx` like an `sqlx::Transaction`; when it
 /// ends (`commit`, `rollback`, or dropped) the process's [`WriteGeneration`] moves on, so a
 /// cached read taken before the change is read again. The access path's group writes do not

@@ -20,6 +20,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgre
 #[derive(Clone)]
 pub struct PgStorage {
     generation: super::WriteGeneration,
+    head_hint: super::HeadHint,
     pool: PgPool,
 }
 
@@ -29,11 +30,14 @@ impl PgStorage {
         // No request waits forever: a row lock not granted within 15 s, a statement running
         // past 60 s or a transaction left idle for 60 s ends with an error (logged with a
         // reference id) instead of holding a connection and a worker.
-        let options = PgConnectOptions::from_str(url)?.options([
-            ("lock_timeout", "15s"),
-            ("statement_timeout", "60s"),
-            ("idle_in_transaction_session_timeout", "60s"),
-        ]);
+        let options = PgConnectOptions::from_str(url)?
+            .options([
+                ("lock_timeout", "15s"),
+                ("statement_timeout", "60s"),
+                ("idle_in_transaction_session_timeout", "60s"),
+            ])
+            // Room for every statement text including the 64 chained-insert sizes.
+            .statement_cache_capacity(256);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(5))
@@ -42,6 +46,7 @@ impl PgStorage {
         MIGRATOR.run(&pool).await?;
         let storage = PgStorage {
             generation: super::WriteGeneration::default(),
+            head_hint: super::HeadHint::default(),
             pool,
         };
         super::AuditEventStore::audit_chain_genesis(&storage).await?;

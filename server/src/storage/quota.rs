@@ -29,8 +29,12 @@ pub struct QuotaDay {
     pub institution_id: i64,
     /// The limit in force at the day's last reservation.
     pub daily_limit: i64,
-    /// Reserved and not refunded (includes calls in flight).
+    /// Reserved and not refunded (includes calls in flight reserved one by one; a hit taken
+    /// from a server's leased block counts here once settled).
     pub used: i64,
+    /// Leased to servers' in-memory pools and not yet settled (pools and calls in flight):
+    /// not available to reserve, not yet used.
+    pub held: i64,
     /// The upstream answered.
     pub spent: i64,
     /// May have reached the upstream; kept in `used`.
@@ -51,6 +55,7 @@ pub struct QuotaDayRow {
     institution_id: i64,
     daily_limit: i64,
     used: i64,
+    held: i64,
     spent: i64,
     ambiguous: i64,
     refunded: i64,
@@ -69,6 +74,7 @@ impl TryFrom<QuotaDayRow> for QuotaDay {
             institution_id: r.institution_id,
             daily_limit: r.daily_limit,
             used: r.used,
+            held: r.held,
             spent: r.spent,
             ambiguous: r.ambiguous,
             refunded: r.refunded,
@@ -224,7 +230,8 @@ pub const RESERVE_USER_ID: &str = "INSERT INTO quota_days \
      ON CONFLICT (dukcapil_user_id, day) DO UPDATE SET \
        used = quota_days.used + 1, daily_limit = excluded.daily_limit, \
        updated_at = excluded.updated_at \
-     WHERE quota_days.used < excluded.daily_limit AND quota_days.exhausted_at IS NULL \
+     WHERE quota_days.used + quota_days.held < excluded.daily_limit \
+       AND quota_days.exhausted_at IS NULL \
      RETURNING used";
 
 /// The conditional statement that counts a hit on an operator's day (capped when `$4` is set).
@@ -235,7 +242,7 @@ pub const RESERVE_OPERATOR: &str = "INSERT INTO quota_operator_days (account_id,
      WHERE $4 IS NULL OR quota_operator_days.used < $4 \
      RETURNING used";
 
-pub const DAY: &str = "SELECT dukcapil_user_id, day, institution_id, daily_limit, used, spent, \
+pub const DAY: &str = "SELECT dukcapil_user_id, day, institution_id, daily_limit, used, held, spent, \
        ambiguous, refunded, exhausted_at, first_reserved_at, updated_at \
      FROM quota_days WHERE dukcapil_user_id = $1 AND day = $2";
 
@@ -248,7 +255,7 @@ pub const SETTLE_AMBIGUOUS: &str = "UPDATE quota_days SET ambiguous = ambiguous 
        updated_at = $3 \
      WHERE dukcapil_user_id = $1 AND day = $2";
 pub const SETTLE_UPSTREAM_EXHAUSTED: &str = "UPDATE quota_days SET spent = spent + 1, \
-       exhausted_at = COALESCE(exhausted_at, $3), updated_at = $3 \
+       exhausted_at = COALESCE(exhausted_at, $3), updated_at = $3, held = 0 \
      WHERE dukcapil_user_id = $1 AND day = $2";
 pub const SETTLE_REFUND: &str = "UPDATE quota_days SET used = used - 1, \
        refunded = refunded + 1, updated_at = $3 \

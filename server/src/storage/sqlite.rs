@@ -19,6 +19,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 #[derive(Clone)]
 pub struct SqliteStorage {
     generation: super::WriteGeneration,
+    head_hint: super::HeadHint,
     pool: SqlitePool,
 }
 
@@ -30,7 +31,14 @@ impl SqliteStorage {
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Room for every statement text including the 64 chained-insert sizes.
+            .statement_cache_capacity(256)
+            // A 32 MiB page cache per connection (SQLite's default is 2 MiB) and memory-mapped
+            // reads: the audit trail's indexes (NIK HMAC, operator, outcome) take random pages,
+            // which otherwise are read back with a system call on nearly every insert.
+            .pragma("cache_size", "-32768")
+            .pragma("mmap_size", "268435456");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -38,6 +46,7 @@ impl SqliteStorage {
         MIGRATOR.run(&pool).await?;
         let storage = SqliteStorage {
             generation: super::WriteGeneration::default(),
+            head_hint: super::HeadHint::default(),
             pool,
         };
         super::AuditEventStore::audit_chain_genesis(&storage).await?;

@@ -148,7 +148,10 @@ async fn spawn_inner(
     let auth = Auth::new(storage.clone(), &config.auth, addr, clock.clone()).unwrap();
     let state = AppState {
         storage: storage.clone(),
-        writer: sigap_server::group_commit::GroupWriter::new(storage.clone()),
+        writer: sigap_server::group_commit::GroupWriter::with_leases(
+            storage.clone(),
+            config.check.quota_lease_max,
+        ),
         reads: sigap_server::read_cache::ReadCache::new(
             storage.clone(),
             std::time::Duration::from_millis(config.check.read_cache_ms),

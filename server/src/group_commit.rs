@@ -160,13 +160,19 @@ impl GroupWriter {
                 };
                 if grant.granted > 0
                     && let Some(pools) = &writer.inner.pools
-                {
-                    pools.fill(
+                    && !pools.fill(
                         (request.dukcapil_user_id.clone(), request.day),
                         request.daily_limit,
                         grant.granted,
                         grant.used,
-                    );
+                    )
+                {
+                    // The upstream closed the day while the block was leased.
+                    writer.give_back_all(vec![(
+                        request.dukcapil_user_id.clone(),
+                        request.day,
+                        grant.granted,
+                    )]);
                 }
                 Ok(grant)
             });
@@ -174,6 +180,13 @@ impl GroupWriter {
                 StorageError::Corrupt("group commit: the lease task did not finish".into())
             })??;
             if grant.granted == 0 {
+                // A refund may have put a hit back meanwhile.
+                if let Some(used) = self.take_pooled(pools, &key, r.daily_limit) {
+                    return Ok(ReserveOutcome::Reserved {
+                        used,
+                        operator_used: 0,
+                    });
+                }
                 return Ok(ReserveOutcome::UserIdExhausted {
                     used: grant.used + grant.held,
                     exhausted_at: grant.exhausted_at,
@@ -219,6 +232,14 @@ impl GroupWriter {
         }
     }
 
+    /// Gives back what pools nobody took from for `idle` hold (run now and then, so hits a
+    /// quiet server holds can be used by another replica or a capped operator).
+    pub fn return_idle(&self, idle: std::time::Duration) {
+        if let Some(pools) = &self.inner.pools {
+            self.give_back_all(pools.take_idle(idle));
+        }
+    }
+
     /// Gives back every pooled hit and waits for it to be written (shutdown).
     pub async fn return_pooled(&self) -> Result<(), StorageError> {
         let Some(pools) = &self.inner.pools else {
@@ -243,7 +264,15 @@ impl GroupWriter {
             tracing::error!("group commit: a write was submitted outside a runtime; not written");
             return;
         }
-        drop(self.queue(op));
+        let answer = self.queue(op);
+        tokio::spawn(async move {
+            if let Err(e) = answered(answer.await) {
+                tracing::error!(
+                    code = e.code(),
+                    "group commit: a write submitted without waiting failed"
+                );
+            }
+        });
     }
 
     /// The storage the writer writes to (reads go there directly).

@@ -7,8 +7,9 @@
 //! since changed (`sigap admin quota set`, a new agreement), is flushed on the next take and
 //! its hits given back. Nothing about residents passes through here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 use time::Date;
 
 /// A pool's key: (Dukcapil user ID, WIB day).
@@ -27,6 +28,8 @@ struct Pool {
     base_used: i64,
     /// Handed out from this block (less those given back).
     handed: i64,
+    /// Last filled or taken from.
+    touched: Instant,
 }
 
 /// The pools of one server.
@@ -36,6 +39,8 @@ pub struct HitPools {
     /// One lease at a time per key: requests finding the pool empty wait for the lease in
     /// flight instead of each leasing a block.
     turns: Mutex<HashMap<PoolKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// Days the upstream closed (05) as this server heard: no block is kept for them.
+    closed: Mutex<HashSet<PoolKey>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -60,6 +65,7 @@ impl HitPools {
                 !stale
             });
             lock(&self.turns).retain(|(_, day), _| *day >= key.1);
+            lock(&self.closed).retain(|(_, day)| *day >= key.1);
         }
         let pool = pools.get_mut(key)?;
         if pool.available == 0 {
@@ -67,22 +73,44 @@ impl HitPools {
         }
         pool.available -= 1;
         pool.handed += 1;
+        pool.touched = Instant::now();
         Some(pool.base_used + pool.handed)
     }
 
-    /// Adds a leased block to `key`'s pool; `used`: the day's `used` at the lease.
-    pub fn fill(&self, key: PoolKey, limit: i64, granted: i64, used: i64) {
+    /// Adds a leased block to `key`'s pool; `used`: the day's `used` at the lease. `false`:
+    /// the day was closed by 05 meanwhile, nothing was added (give the block back).
+    pub fn fill(&self, key: PoolKey, limit: i64, granted: i64, used: i64) -> bool {
+        if lock(&self.closed).contains(&key) {
+            return false;
+        }
         let mut pools = lock(&self.pools);
         let pool = pools.entry(key).or_insert(Pool {
             available: 0,
             limit,
             base_used: used,
             handed: 0,
+            touched: Instant::now(),
         });
         pool.available += granted;
         pool.limit = limit;
         pool.base_used = used;
         pool.handed = 0;
+        pool.touched = Instant::now();
+        true
+    }
+
+    /// Removes the pools nobody took from for `idle`; what they held, to give back (so that
+    /// another replica, or an operator with a cap, can use those hits).
+    pub fn take_idle(&self, idle: Duration) -> Flushed {
+        let mut out = Flushed::new();
+        lock(&self.pools).retain(|(user_id, day), p| {
+            let stale = p.touched.elapsed() >= idle;
+            if stale && p.available > 0 {
+                out.push((user_id.clone(), *day, p.available));
+            }
+            !stale
+        });
+        out
     }
 
     /// A hit that never reached the upstream goes back to its pool; `false`: the pool is gone
@@ -99,8 +127,9 @@ impl HitPools {
     }
 
     /// The upstream closed the day (05): the pool is dropped (the day's `held` is cleared in
-    /// the database by the settlement itself).
+    /// the database by the settlement itself) and no later block is kept for the day.
     pub fn close(&self, key: &PoolKey) {
+        lock(&self.closed).insert(key.clone());
         lock(&self.pools).remove(key);
     }
 
@@ -177,11 +206,19 @@ mod tests {
     fn closing_and_draining_empty_the_pools() {
         let p = HitPools::default();
         let k = key(date!(2026 - 11 - 27));
-        p.fill(k.clone(), 100, 5, 0);
+        assert!(p.fill(k.clone(), 100, 5, 0));
         p.close(&k);
         assert_eq!(p.available(&k), 0);
-        p.fill(k.clone(), 100, 5, 0);
-        assert_eq!(p.drain_all(), vec![("U1".to_string(), k.1, 5)]);
+        assert!(!p.fill(k.clone(), 100, 5, 0), "a closed day keeps no block");
+        let other = ("U2".to_string(), k.1);
+        assert!(p.fill(other.clone(), 100, 5, 0));
+        assert_eq!(p.drain_all(), vec![("U2".to_string(), k.1, 5)]);
         assert!(p.drain_all().is_empty());
+        assert!(p.fill(other.clone(), 100, 3, 0));
+        assert!(p.take_idle(Duration::from_secs(60)).is_empty());
+        assert_eq!(
+            p.take_idle(Duration::ZERO),
+            vec![("U2".to_string(), k.1, 3)]
+        );
     }
 }

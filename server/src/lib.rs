@@ -232,6 +232,18 @@ impl Application {
         let interval = self.audit.checkpoint_interval;
         let checkpointer =
             audit::Checkpointer::spawn(self.storage.clone(), self.audit.clone(), interval);
+        // Pools a quiet server holds go back, so other replicas and capped operators can
+        // use those hits.
+        let sweeper = {
+            let writer = self.writer.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+                loop {
+                    tick.tick().await;
+                    writer.return_idle(std::time::Duration::from_secs(10));
+                }
+            })
+        };
         let result = axum::serve(
             self.listener,
             self.router
@@ -239,6 +251,7 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown)
         .await;
+        sweeper.abort();
         // Hits leased and not handed out go back to the day's quota.
         if let Err(e) = self.writer.return_pooled().await {
             tracing::error!(code = e.code(), "leased quota hits could not be given back");

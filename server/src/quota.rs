@@ -237,14 +237,16 @@ pub async fn reserve_grouped(
     let request = plan(reads, dukcapil_user_id, operator_account_id, now_ms, known).await?;
     // An operator cap is counted at reservation, both or neither with the user ID's hit:
     // such hits are reserved one by one; all others come from the server's leased pool.
-    if writer.leasing() && request.operator_cap.is_none() {
-        let outcome = writer.reserve_leased(request.clone()).await?;
-        let mut reservation = conclude(writer.storage(), &request, outcome)?;
-        reservation.leased = Some(writer.clone());
-        return Ok(reservation);
-    }
-    let outcome = writer.reserve(request.clone()).await?;
-    conclude(writer.storage(), &request, outcome)
+    let leased = writer.leasing() && request.operator_cap.is_none();
+    let outcome = if leased {
+        writer.reserve_leased(request.clone()).await?
+    } else {
+        writer.reserve(request.clone()).await?
+    };
+    let mut reservation = conclude(writer.storage(), &request, outcome)?;
+    reservation.writer = Some(writer.clone());
+    reservation.leased = leased;
+    Ok(reservation)
 }
 
 /// The hit to count: the day, the user ID's institution and limit, the operator's cap.
@@ -301,7 +303,8 @@ fn conclude(
             limit: request.daily_limit,
             used,
             operator_used,
-            leased: None,
+            writer: None,
+            leased: false,
         }),
         ReserveOutcome::UserIdExhausted { used, exhausted_at } => Err(QuotaRefusal::Exhausted {
             limit: request.daily_limit,
@@ -403,8 +406,10 @@ pub struct Reservation {
     limit: i64,
     used: i64,
     operator_used: i64,
-    /// Taken from this writer's leased pool (`BatchSettle::leased`).
-    leased: Option<crate::group_commit::GroupWriter>,
+    /// The group writer it came through (closes its pool on 05).
+    writer: Option<crate::group_commit::GroupWriter>,
+    /// Taken from the writer's leased pool (`BatchSettle::leased`).
+    leased: bool,
 }
 
 impl std::fmt::Debug for Reservation {
@@ -415,7 +420,7 @@ impl std::fmt::Debug for Reservation {
             .field("day", &self.day)
             .field("limit", &self.limit)
             .field("used", &self.used)
-            .field("leased", &self.leased.is_some())
+            .field("leased", &self.leased)
             .field("settled", &self.storage.is_none())
             .finish()
     }
@@ -458,14 +463,17 @@ impl Reservation {
     /// in between), so a cancelled request cannot lose it.
     pub fn into_batch_settle(mut self, settlement: Settlement, now_ms: i64) -> BatchSettle {
         self.storage = None;
-        let leased = self.leased.take();
-        if let Some(writer) = &leased {
+        let leased = std::mem::take(&mut self.leased);
+        if let Some(writer) = self.writer.take() {
             match settlement {
-                Settlement::Refund => writer.give_back(&self.dukcapil_user_id, self.day),
+                Settlement::Refund if leased => {
+                    writer.give_back(&self.dukcapil_user_id, self.day);
+                }
+                // Whichever way the hit was reserved, this server's pool for the day goes.
                 Settlement::UpstreamExhausted => {
                     writer.close_day(&self.dukcapil_user_id, self.day);
                 }
-                Settlement::Spent | Settlement::Ambiguous => {}
+                _ => {}
             }
         }
         BatchSettle {
@@ -474,7 +482,7 @@ impl Reservation {
             operator_account_id: self.operator_account_id,
             settlement,
             now_ms,
-            leased: leased.is_some(),
+            leased,
         }
     }
 
@@ -484,7 +492,7 @@ impl Reservation {
         let Some(storage) = self.storage.clone() else {
             return Ok(());
         };
-        if let Some(writer) = self.leased.clone() {
+        if let Some(writer) = self.writer.clone().filter(|_| self.leased) {
             let s = self.into_batch_settle(settlement, now_ms);
             return writer
                 .apply(crate::storage::BatchOp::Settle(s))
@@ -519,7 +527,7 @@ impl Drop for Reservation {
             operator_account_id = operator,
             "quota reservation dropped unsettled; counted as ambiguous"
         );
-        if let Some(writer) = self.leased.take() {
+        if let Some(writer) = self.writer.take().filter(|_| self.leased) {
             writer.submit(crate::storage::BatchOp::Settle(BatchSettle {
                 dukcapil_user_id: user_id,
                 day,

@@ -423,7 +423,9 @@ impl Ledger {
                 op.used += 1;
                 op.updated_at = Some(s.now_ms);
                 op.touched = true;
-                if !found {
+                // After 05 `held` is cleared while leased calls may still be in flight:
+                // their settlements are expected, not "nothing to settle".
+                if !found && user.exhausted_at.is_none() {
                     user.updated_at = Some(s.now_ms);
                     user.touched = true;
                     return Ok(false);

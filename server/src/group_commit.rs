@@ -132,19 +132,13 @@ impl GroupWriter {
         };
         let key = (r.dukcapil_user_id.clone(), r.day);
         loop {
-            if let Some(used) = self.take_pooled(pools, &key, r.daily_limit) {
-                return Ok(ReserveOutcome::Reserved {
-                    used,
-                    operator_used: 0,
-                });
+            if let Some(hit) = self.take_pooled(pools, &key, r.daily_limit) {
+                return Ok(hit);
             }
             let turn = pools.turn(&key);
             let _turn = turn.lock().await;
-            if let Some(used) = self.take_pooled(pools, &key, r.daily_limit) {
-                return Ok(ReserveOutcome::Reserved {
-                    used,
-                    operator_used: 0,
-                });
+            if let Some(hit) = self.take_pooled(pools, &key, r.daily_limit) {
+                return Ok(hit);
             }
             let writer = self.clone();
             let request = r.clone();
@@ -181,11 +175,8 @@ impl GroupWriter {
             })??;
             if grant.granted == 0 {
                 // A refund may have put a hit back meanwhile.
-                if let Some(used) = self.take_pooled(pools, &key, r.daily_limit) {
-                    return Ok(ReserveOutcome::Reserved {
-                        used,
-                        operator_used: 0,
-                    });
+                if let Some(hit) = self.take_pooled(pools, &key, r.daily_limit) {
+                    return Ok(hit);
                 }
                 return Ok(ReserveOutcome::UserIdExhausted {
                     used: grant.used + grant.held,
@@ -195,12 +186,16 @@ impl GroupWriter {
         }
     }
 
-    /// One hit of the pool; stale pools found on the way are given back.
-    fn take_pooled(&self, pools: &HitPools, key: &PoolKey, limit: i64) -> Option<i64> {
+    /// One hit of the pool, as a reservation's outcome; stale pools found on the way are
+    /// given back.
+    fn take_pooled(&self, pools: &HitPools, key: &PoolKey, limit: i64) -> Option<ReserveOutcome> {
         let mut flushed = Flushed::new();
         let taken = pools.take(key, limit, &mut flushed);
         self.give_back_all(flushed);
-        taken
+        taken.map(|used| ReserveOutcome::Reserved {
+            used,
+            operator_used: 0,
+        })
     }
 
     fn give_back_all(&self, flushed: Flushed) {

@@ -248,6 +248,24 @@ impl std::fmt::Display for Finding {
     }
 }
 
+/// Each entry's hash over its record and its stored `prev_hash` (zeros when that is missing
+/// or not hex: [`ChainVerifier::push_hashed`] reports such a link before using the hash), for
+/// [`ChainVerifier::push_hashed`]. Entries are independent, so pages hash on any core.
+pub fn hash_ahead(entries: &[ChainEntry]) -> Vec<[u8; 32]> {
+    let mut buf = Vec::with_capacity(512);
+    entries
+        .iter()
+        .map(|e| {
+            let prev = e
+                .prev_hash
+                .as_deref()
+                .and_then(from_hex)
+                .unwrap_or([0u8; 32]);
+            entry_hash_with(&mut buf, &prev, e.seq, &e.record)
+        })
+        .collect()
+}
+
 /// A checkpoint whose signature has been checked: the line it came from and what it signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CheckedCheckpoint {
@@ -297,6 +315,18 @@ impl ChainVerifier {
     /// # Errors
     /// The first problem with it.
     pub fn push(&mut self, e: &ChainEntry) -> Result<(), Finding> {
+        let computed = entry_hash_with(&mut self.buf, &self.prev, e.seq, &e.record);
+        self.push_hashed(e, &computed)
+    }
+
+    /// [`Self::push`] with the entry's hash already computed over its record and its
+    /// **stored** `prev_hash` (see [`hash_ahead`]), so pages can be hashed on other cores while
+    /// this checks them in order: the stored `prev_hash` is checked against the previous
+    /// entry's hash before `computed` is used, so a hash over it is the hash over the chain.
+    ///
+    /// # Errors
+    /// The first problem with it.
+    pub fn push_hashed(&mut self, e: &ChainEntry, computed: &[u8; 32]) -> Result<(), Finding> {
         if e.seq != self.next_seq {
             return Err(Finding::Missing {
                 seq: self.next_seq,
@@ -310,8 +340,7 @@ impl ChainVerifier {
                 id: e.id,
             });
         }
-        let computed = entry_hash_with(&mut self.buf, &self.prev, e.seq, &e.record);
-        if e.entry_hash.as_deref().map(str::as_bytes) != Some(&hex_bytes(&computed)[..]) {
+        if e.entry_hash.as_deref().map(str::as_bytes) != Some(&hex_bytes(computed)[..]) {
             return Err(Finding::Edited {
                 seq: e.seq,
                 id: e.id,
@@ -323,7 +352,7 @@ impl ChainVerifier {
             }
             // Checkpoints below the current seq were matched when their entry passed; one
             // below seq 1 (never written) cannot match anything.
-            if cp.seq != e.seq || cp.hash != computed {
+            if cp.seq != e.seq || cp.hash != *computed {
                 return Err(Finding::CheckpointMismatch {
                     line: cp.line,
                     seq: cp.seq,
@@ -331,7 +360,7 @@ impl ChainVerifier {
             }
             self.cp_next += 1;
         }
-        self.prev = computed;
+        self.prev = *computed;
         self.next_seq += 1;
         self.entries += 1;
         Ok(())
@@ -440,6 +469,60 @@ mod tests {
             v.push(e)?;
         }
         v.finish(&head_of(entries))
+    }
+
+    fn run_ahead(
+        entries: &[ChainEntry],
+        cps: Vec<CheckedCheckpoint>,
+    ) -> Result<ChainSummary, Finding> {
+        let hashes = hash_ahead(entries);
+        let mut v = ChainVerifier::new(cps);
+        for (e, h) in entries.iter().zip(&hashes) {
+            v.push_hashed(e, h)?;
+        }
+        v.finish(&head_of(entries))
+    }
+
+    /// Hashing ahead over the stored `prev_hash` finds exactly what hashing in order finds.
+    #[test]
+    fn hashing_ahead_finds_what_hashing_in_order_finds() {
+        let entries = chain(8);
+        let mut cases = vec![entries.clone()];
+        let mut edited = entries.clone();
+        edited[2].record.purpose = Some("lain".into());
+        cases.push(edited);
+        let mut deleted = entries.clone();
+        deleted.remove(5);
+        cases.push(deleted);
+        // An entry rewritten to link to a forged predecessor: its own hash is consistent with
+        // the forged prev_hash, so only the link check can catch it.
+        let mut relinked = entries.clone();
+        let forged = [9u8; 32];
+        relinked[4].prev_hash = Some(to_hex(&forged));
+        relinked[4].entry_hash = Some(to_hex(&entry_hash(&forged, 5, &relinked[4].record)));
+        cases.push(relinked);
+        let mut not_hex = entries.clone();
+        not_hex[1].prev_hash = Some("zz".into());
+        cases.push(not_hex);
+        let mut no_prev = entries.clone();
+        no_prev[0].prev_hash = None;
+        cases.push(no_prev);
+        let mut swapped = entries.clone();
+        swapped.swap(3, 4);
+        cases.push(swapped);
+        for (i, case) in cases.iter().enumerate() {
+            let cp = vec![CheckedCheckpoint {
+                line: 1,
+                seq: 6,
+                hash: from_hex(entries[5].entry_hash.as_deref().unwrap()).unwrap(),
+            }];
+            assert_eq!(run_ahead(case, cp.clone()), run(case, cp), "case {i}");
+        }
+        assert!(run_ahead(&entries, vec![]).is_ok());
+        assert_eq!(
+            run_ahead(&cases[3], vec![]),
+            Err(Finding::Reordered { seq: 5, id: 105 })
+        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! `sigap audit verify`: recomputes the whole chain from the database, page by page (never the
 //! whole trail in memory), against the signed checkpoints, and names the first bad entry.
 //!
+//! Pages are read as one JSON value each (`storage::audit_events::ChainPageSql`), several
+//! ahead, and hashed on blocking threads; the checks themselves run in seq order.
+//!
 //! Order of checks: every checkpoint's signature (a forged or altered checkpoint is reported
 //! first); then entries in seq order up to the head read at the start (gapless seq, `prev_hash`
 //! links to the previous entry, the hash of the canonical encoding, each checkpoint's
@@ -8,7 +11,7 @@
 //! (the chain must reach the newest checkpoint and the head).
 
 use super::AuditError;
-use super::chain::{ChainSummary, ChainVerifier, Finding};
+use super::chain::{ChainSummary, ChainVerifier, Finding, hash_ahead};
 use crate::storage::Storage;
 use ed25519_dalek::VerifyingKey;
 use std::path::Path;
@@ -48,9 +51,19 @@ pub async fn verify(
     // Pages are fixed seq ranges ((k-1)·PAGE, k·PAGE], read READ_AHEAD at a time on separate
     // connections while the oldest is checked; a range with rows missing simply comes back
     // shorter and the verifier names the gap.
+    // Each page is hashed where it was read (on a blocking thread, so on any core); the
+    // loop below only compares, in order.
     let fetch = move |after: i64| {
         let storage = storage.clone();
-        tokio::spawn(async move { storage.audit_chain_page(after, up_to, PAGE).await })
+        tokio::spawn(async move {
+            let page = storage.audit_chain_page(after, up_to, PAGE).await?;
+            tokio::task::spawn_blocking(move || {
+                let hashes = hash_ahead(&page);
+                (page, hashes)
+            })
+            .await
+            .map_err(|e| AuditError::Storage(format!("page hasher stopped: {e}")))
+        })
     };
     let mut pending = std::collections::VecDeque::new();
     let mut next_start = 0i64;
@@ -63,11 +76,11 @@ pub async fn verify(
     fill(&mut pending);
     while let Some(task) = pending.pop_front() {
         fill(&mut pending);
-        let page = task
+        let (page, hashes) = task
             .await
             .map_err(|e| AuditError::Storage(format!("page reader stopped: {e}")))??;
-        for entry in &page {
-            if let Err(finding) = verifier.push(entry) {
+        for (entry, hash) in page.iter().zip(&hashes) {
+            if let Err(finding) = verifier.push_hashed(entry, hash) {
                 for p in pending {
                     p.abort();
                 }

@@ -41,6 +41,10 @@ impl SqliteStorage {
             .pragma("mmap_size", "268435456");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            // No ping before handing out a connection: a connection to a local file cannot go
+            // stale, and the ping is one more hand-over to the connection's worker thread (and
+            // back) on every transaction, on the group writer's path too.
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;

@@ -170,139 +170,6 @@ pub struct Ledger {
     pub operators: BTreeMap<OperatorDayKey, Option<OperatorDay>>,
 }
 
-/// One counter row's write after a group was decided: its new counters, or its removal when
-/// the lock step created it and it counts nothing.
-#[derive(Debug, Clone, Copy)]
-pub enum WriteBack<'a> {
-    User(&'a UserDayKey, &'a UserDay),
-    DropUser(&'a UserDayKey),
-    Operator(&'a OperatorDayKey, &'a OperatorDay),
-    DropOperator(&'a OperatorDayKey),
-}
-
-impl WriteBack<'_> {
-    /// The statement and how many parameters it binds.
-    pub fn statement(&self) -> (&'static str, usize) {
-        match self {
-            WriteBack::User(..) => (WRITE_USER_DAY, 10),
-            WriteBack::DropUser(_) => (DROP_EMPTY_USER_DAY, 2),
-            WriteBack::Operator(..) => (WRITE_OPERATOR_DAY, 4),
-            WriteBack::DropOperator(_) => (DROP_EMPTY_OPERATOR_DAY, 2),
-        }
-    }
-}
-
-impl Ledger {
-    /// Each locked row once, in key order: written back if the group changed it; removed if it
-    /// counts nothing (the lock step created it and every reservation was refused; the
-    /// single-write path never leaves such a row).
-    pub fn write_backs(&self) -> Vec<WriteBack<'_>> {
-        let mut out = Vec::new();
-        for (key, state) in &self.users {
-            match state {
-                Some(u) if u.touched => out.push(WriteBack::User(key, u)),
-                Some(u) if u.counts_nothing() => out.push(WriteBack::DropUser(key)),
-                _ => {}
-            }
-        }
-        for (key, state) in &self.operators {
-            match state {
-                Some(o) if o.touched => out.push(WriteBack::Operator(key, o)),
-                Some(o) if o.used == 0 => out.push(WriteBack::DropOperator(key)),
-                _ => {}
-            }
-        }
-        out
-    }
-}
-
-/// Whether a backend runs several statements, with their parameters, as one call.
-///
-/// SQLite: yes. sqlx prepares every statement of one text, binds `$N` to the N-th argument
-/// across them, and runs them all in one hand-over to the connection's worker thread; on a
-/// host where waking a thread is expensive, a group's cost is mostly its hand-overs.
-/// PostgreSQL: no (a prepared statement is one statement).
-pub trait OneCall {
-    const ONE_CALL: bool;
-}
-
-impl OneCall for sqlx::Sqlite {
-    const ONE_CALL: bool = true;
-}
-
-impl OneCall for sqlx::Postgres {
-    const ONE_CALL: bool = false;
-}
-
-/// [`OneCall::ONE_CALL`] of `pool`'s backend.
-pub fn one_call<DB: sqlx::Database + OneCall>(_pool: &sqlx::Pool<DB>) -> bool {
-    DB::ONE_CALL
-}
-
-/// The write-backs as one text: each statement with its `$N` renumbered after the parameters
-/// of those before it, joined by `;`.
-pub fn joined_write_backs(writes: &[WriteBack<'_>]) -> String {
-    let mut out = String::new();
-    let mut offset = 0;
-    for w in writes {
-        let (sql, params) = w.statement();
-        push_renumbered(&mut out, sql, offset);
-        offset += params;
-    }
-    out
-}
-
-/// The lock statements of a group's rows (users first, then operators, each in key order) as
-/// one text for [`OneCall`] backends: each statement's `$N` renumbered after those before it
-/// and its `RETURNING` led by the statement's position, so a row that comes back names its
-/// key, and a key that does not come back has no row.
-pub fn joined_locks(
-    users: &BTreeMap<UserDayKey, LockMode>,
-    operators: &BTreeMap<OperatorDayKey, LockMode>,
-) -> String {
-    let mut parts: Vec<(&'static str, usize)> = Vec::new();
-    for mode in users.values() {
-        parts.push(match mode {
-            LockMode::Create { .. } => (LOCK_USER_DAY_CREATE, 5),
-            LockMode::Existing => (LOCK_USER_DAY, 2),
-        });
-    }
-    for mode in operators.values() {
-        parts.push(match mode {
-            LockMode::Create { .. } => (LOCK_OPERATOR_DAY_CREATE, 3),
-            LockMode::Existing => (LOCK_OPERATOR_DAY, 2),
-        });
-    }
-    let mut out = String::new();
-    let mut offset = 0;
-    for (position, (sql, params)) in parts.into_iter().enumerate() {
-        let (head, returning) = sql.split_once("RETURNING ").unwrap_or((sql, ""));
-        let keyed = format!("{head}RETURNING {position}, {returning}");
-        push_renumbered(&mut out, &keyed, offset);
-        offset += params;
-    }
-    out
-}
-
-/// Appends `sql` to `out` (after `;` if `out` has a statement) with every `$N` as `$N+offset`.
-fn push_renumbered(out: &mut String, sql: &str, offset: usize) {
-    if !out.is_empty() {
-        out.push_str(";\n");
-    }
-    let mut rest = sql;
-    while let Some(at) = rest.find('$') {
-        out.push_str(&rest[..at]);
-        let digits = rest[at + 1..]
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len() - at - 1);
-        let number: usize = rest[at + 1..at + 1 + digits].parse().unwrap_or(0);
-        out.push('$');
-        out.push_str(&(number + offset).to_string());
-        rest = &rest[at + 1 + digits..];
-    }
-    out.push_str(rest);
-}
-
 /// The rows a group must lock, in key order, with how.
 pub fn rows_to_lock(
     ops: &[BatchOp],
@@ -657,141 +524,74 @@ macro_rules! impl_batch_store {
                 let (user_rows, operator_rows) = b::rows_to_lock(ops);
                 let mut tx = self.begin_batch_write().await?;
                 let mut ledger = b::Ledger::default();
-                if user_rows.len() + operator_rows.len() > 1 && b::one_call(&self.pool) {
-                    use sqlx::Row as _;
-                    let sql = b::joined_locks(&user_rows, &operator_rows);
-                    let mut q = sqlx::query(&sql);
-                    for ((user_id, day), mode) in &user_rows {
-                        q = match mode {
-                            LockMode::Create {
-                                institution_id,
-                                daily_limit,
-                                now_ms,
-                            } => q
-                                .bind(user_id)
-                                .bind(day)
-                                .bind(*institution_id)
-                                .bind(*daily_limit)
-                                .bind(*now_ms),
-                            LockMode::Existing => q.bind(user_id).bind(day),
-                        };
-                    }
-                    for ((account_id, day), mode) in &operator_rows {
-                        q = match mode {
-                            LockMode::Create { now_ms, .. } => {
-                                q.bind(*account_id).bind(day).bind(*now_ms)
-                            }
-                            LockMode::Existing => q.bind(*account_id).bind(day),
-                        };
-                    }
-                    let rows = q
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(StorageError::from_write)?;
-                    let user_keys: Vec<_> = user_rows.into_keys().collect();
-                    let operator_keys: Vec<_> = operator_rows.into_keys().collect();
-                    let mut users: Vec<Option<UserDay>> = vec![None; user_keys.len()];
-                    let mut operators: Vec<Option<OperatorDay>> = vec![None; operator_keys.len()];
-                    for row in rows {
-                        let position: i64 = row.try_get(0)?;
-                        let position = usize::try_from(position).unwrap_or(usize::MAX);
-                        if let Some(slot) = users.get_mut(position) {
-                            *slot = Some(UserDay {
-                                used: row.try_get(1)?,
-                                spent: row.try_get(2)?,
-                                ambiguous: row.try_get(3)?,
-                                refunded: row.try_get(4)?,
-                                held: row.try_get(5)?,
-                                exhausted_at: row.try_get(6)?,
-                                ..UserDay::default()
-                            });
-                        } else if let Some(slot) = position
-                            .checked_sub(user_keys.len())
-                            .and_then(|p| operators.get_mut(p))
-                        {
-                            *slot = Some(OperatorDay {
-                                used: row.try_get(1)?,
-                                ..OperatorDay::default()
-                            });
-                        } else {
-                            return Err(StorageError::Corrupt(
-                                "group commit: a lock answered for no row".into(),
-                            ));
-                        }
-                    }
-                    ledger.users.extend(user_keys.into_iter().zip(users));
-                    ledger
-                        .operators
-                        .extend(operator_keys.into_iter().zip(operators));
-                } else {
-                    for ((user_id, day), mode) in user_rows {
-                        type Row = (i64, i64, i64, i64, i64, Option<i64>);
-                        let row: Option<Row> = match mode {
-                            LockMode::Create {
-                                institution_id,
-                                daily_limit,
-                                now_ms,
-                            } => sqlx::query_as(b::LOCK_USER_DAY_CREATE)
-                                .bind(&user_id)
+                for ((user_id, day), mode) in user_rows {
+                    type Row = (i64, i64, i64, i64, i64, Option<i64>);
+                    let row: Option<Row> = match mode {
+                        LockMode::Create {
+                            institution_id,
+                            daily_limit,
+                            now_ms,
+                        } => sqlx::query_as(b::LOCK_USER_DAY_CREATE)
+                            .bind(&user_id)
+                            .bind(&day)
+                            .bind(institution_id)
+                            .bind(daily_limit)
+                            .bind(now_ms)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(StorageError::from_write)?,
+                        LockMode::Existing => sqlx::query_as(b::LOCK_USER_DAY)
+                            .bind(&user_id)
+                            .bind(&day)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(StorageError::from_write)?,
+                    };
+                    let state = row.map(
+                        |(used, spent, ambiguous, refunded, held, exhausted_at)| UserDay {
+                            used,
+                            spent,
+                            ambiguous,
+                            refunded,
+                            held,
+                            exhausted_at,
+                            ..UserDay::default()
+                        },
+                    );
+                    ledger.users.insert((user_id, day), state);
+                }
+                for ((account_id, day), mode) in operator_rows {
+                    let used: Option<i64> = match mode {
+                        LockMode::Create { now_ms, .. } => {
+                            sqlx::query_scalar(b::LOCK_OPERATOR_DAY_CREATE)
+                                .bind(account_id)
                                 .bind(&day)
-                                .bind(institution_id)
-                                .bind(daily_limit)
                                 .bind(now_ms)
                                 .fetch_optional(&mut *tx)
                                 .await
-                                .map_err(StorageError::from_write)?,
-                            LockMode::Existing => sqlx::query_as(b::LOCK_USER_DAY)
-                                .bind(&user_id)
-                                .bind(&day)
-                                .fetch_optional(&mut *tx)
-                                .await
-                                .map_err(StorageError::from_write)?,
-                        };
-                        let state =
-                            row.map(|(used, spent, ambiguous, refunded, held, exhausted_at)| {
-                                UserDay {
-                                    used,
-                                    spent,
-                                    ambiguous,
-                                    refunded,
-                                    held,
-                                    exhausted_at,
-                                    ..UserDay::default()
-                                }
-                            });
-                        ledger.users.insert((user_id, day), state);
-                    }
-                    for ((account_id, day), mode) in operator_rows {
-                        let used: Option<i64> = match mode {
-                            LockMode::Create { now_ms, .. } => {
-                                sqlx::query_scalar(b::LOCK_OPERATOR_DAY_CREATE)
-                                    .bind(account_id)
-                                    .bind(&day)
-                                    .bind(now_ms)
-                                    .fetch_optional(&mut *tx)
-                                    .await
-                                    .map_err(StorageError::from_write)?
-                            }
-                            LockMode::Existing => sqlx::query_scalar(b::LOCK_OPERATOR_DAY)
-                                .bind(account_id)
-                                .bind(&day)
-                                .fetch_optional(&mut *tx)
-                                .await
-                                .map_err(StorageError::from_write)?,
-                        };
-                        let state = used.map(|used| OperatorDay {
-                            used,
-                            ..OperatorDay::default()
-                        });
-                        ledger.operators.insert((account_id, day), state);
-                    }
+                                .map_err(StorageError::from_write)?
+                        }
+                        LockMode::Existing => sqlx::query_scalar(b::LOCK_OPERATOR_DAY)
+                            .bind(account_id)
+                            .bind(&day)
+                            .fetch_optional(&mut *tx)
+                            .await
+                            .map_err(StorageError::from_write)?,
+                    };
+                    let state = used.map(|used| OperatorDay {
+                        used,
+                        ..OperatorDay::default()
+                    });
+                    ledger.operators.insert((account_id, day), state);
                 }
                 let decided = ledger.apply(ops)?;
-                // Each locked row once (`Ledger::write_backs`); on SQLite all in one call.
-                macro_rules! bind_write_back {
-                    ($q:expr, $w:expr) => {
-                        match $w {
-                            b::WriteBack::User((user_id, day), u) => $q
+                // Each locked row once: written back if the group changed it; removed if it
+                // counts nothing (the lock step created it and every reservation was refused;
+                // the single-write path never leaves such a row).
+                for ((user_id, day), state) in &ledger.users {
+                    match state {
+                        Some(u) if u.touched => {
+                            sqlx::query(b::WRITE_USER_DAY)
                                 .bind(user_id)
                                 .bind(day)
                                 .bind(u.used)
@@ -801,36 +601,43 @@ macro_rules! impl_batch_store {
                                 .bind(u.exhausted_at)
                                 .bind(u.daily_limit)
                                 .bind(u.updated_at)
-                                .bind(u.held),
-                            b::WriteBack::DropUser((user_id, day)) => $q.bind(user_id).bind(day),
-                            b::WriteBack::Operator((account_id, day), o) => $q
-                                .bind(*account_id)
+                                .bind(u.held)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(StorageError::from_write)?;
+                        }
+                        Some(u) if u.counts_nothing() => {
+                            sqlx::query(b::DROP_EMPTY_USER_DAY)
+                                .bind(user_id)
+                                .bind(day)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(StorageError::from_write)?;
+                        }
+                        _ => {}
+                    }
+                }
+                for ((account_id, day), state) in &ledger.operators {
+                    match state {
+                        Some(o) if o.touched => {
+                            sqlx::query(b::WRITE_OPERATOR_DAY)
+                                .bind(account_id)
                                 .bind(day)
                                 .bind(o.used)
-                                .bind(o.updated_at),
-                            b::WriteBack::DropOperator((account_id, day)) => {
-                                $q.bind(*account_id).bind(day)
-                            }
+                                .bind(o.updated_at)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(StorageError::from_write)?;
                         }
-                    };
-                }
-                let writes = ledger.write_backs();
-                if writes.len() > 1 && b::one_call(&self.pool) {
-                    let sql = b::joined_write_backs(&writes);
-                    let mut q = sqlx::query(&sql);
-                    for w in &writes {
-                        q = bind_write_back!(q, *w);
-                    }
-                    q.execute(&mut *tx)
-                        .await
-                        .map_err(StorageError::from_write)?;
-                } else {
-                    for w in &writes {
-                        let q = sqlx::query(w.statement().0);
-                        bind_write_back!(q, *w)
-                            .execute(&mut *tx)
-                            .await
-                            .map_err(StorageError::from_write)?;
+                        Some(o) if o.used == 0 => {
+                            sqlx::query(b::DROP_EMPTY_OPERATOR_DAY)
+                                .bind(account_id)
+                                .bind(day)
+                                .execute(&mut *tx)
+                                .await
+                                .map_err(StorageError::from_write)?;
+                        }
+                        _ => {}
                     }
                 }
                 let records: Vec<AuditRecord> = ops
@@ -954,90 +761,6 @@ mod tests {
             l.operators.insert(k, row);
         }
         l
-    }
-
-    /// The write-backs joined into one text number their parameters one after another, in
-    /// the order they are bound.
-    #[test]
-    fn joined_write_backs_number_parameters_in_bind_order() {
-        let user = UserDay {
-            touched: true,
-            ..UserDay::default()
-        };
-        let op = OperatorDay {
-            used: 0,
-            touched: false,
-            ..OperatorDay::default()
-        };
-        let mut ledger = Ledger::default();
-        ledger
-            .users
-            .insert(("BPBD3313".into(), "2026-11-27".into()), Some(user));
-        ledger.operators.insert((7, "2026-11-27".into()), Some(op));
-        ledger.operators.insert((8, "2026-11-27".into()), None);
-        let writes = ledger.write_backs();
-        assert!(matches!(
-            writes[..],
-            [WriteBack::User(..), WriteBack::DropOperator(_)]
-        ));
-        let sql = joined_write_backs(&writes);
-        let (first, second) = sql.split_once(";\n").unwrap();
-        assert_eq!(first, WRITE_USER_DAY);
-        assert_eq!(
-            second,
-            DROP_EMPTY_OPERATOR_DAY
-                .replace("$1", "$11")
-                .replace("$2", "$12")
-        );
-        assert!(!sql.contains("$13"));
-        assert_eq!(joined_write_backs(&writes[..1]), WRITE_USER_DAY);
-    }
-
-    /// The lock statements joined into one text: parameters numbered in bind order (users'
-    /// first), each `RETURNING` led by its statement's position.
-    #[test]
-    fn joined_locks_number_parameters_and_positions_in_bind_order() {
-        let mut users = BTreeMap::new();
-        users.insert(
-            ("BPBD3313".to_string(), "2026-11-27".to_string()),
-            LockMode::Create {
-                institution_id: 1,
-                daily_limit: 1000,
-                now_ms: 5,
-            },
-        );
-        let mut operators = BTreeMap::new();
-        operators.insert((7, "2026-11-27".to_string()), LockMode::Existing);
-        operators.insert(
-            (8, "2026-11-27".to_string()),
-            LockMode::Create {
-                institution_id: 1,
-                daily_limit: 1000,
-                now_ms: 5,
-            },
-        );
-        let sql = joined_locks(&users, &operators);
-        let parts: Vec<&str> = sql.split(";\n").collect();
-        assert_eq!(parts.len(), 3);
-        assert_eq!(
-            parts[0],
-            LOCK_USER_DAY_CREATE.replace("RETURNING ", "RETURNING 0, ")
-        );
-        assert_eq!(
-            parts[1],
-            LOCK_OPERATOR_DAY
-                .replace("$1", "$6")
-                .replace("$2", "$7")
-                .replace("RETURNING ", "RETURNING 1, ")
-        );
-        assert_eq!(
-            parts[2],
-            LOCK_OPERATOR_DAY_CREATE
-                .replace("$1", "$8")
-                .replace("$2", "$9")
-                .replace("$3", "$10")
-                .replace("RETURNING ", "RETURNING 2, ")
-        );
     }
 
     #[test]

@@ -267,6 +267,41 @@ async fn a_chain_page_returns_every_value_exactly() {
     }
 }
 
+/// SQLite keeps any type in any column: a column rewritten as a BLOB (here SQLite's binary
+/// JSON of the very same text, which its JSON functions would read back as that text) stops
+/// verification with an error naming the entry instead of passing as intact.
+#[tokio::test]
+async fn a_column_rewritten_as_binary_is_refused_on_sqlite() {
+    let f = Fixture::new(TestDb::sqlite()).await;
+    f.fill().await;
+    f.sql("UPDATE audit_events SET nik_hmac = jsonb(json_quote(nik_hmac)) WHERE seq = 4")
+        .await;
+    let id: i64 = {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&f.db.url)
+            .await
+            .unwrap();
+        let (kind, id): (String, i64) =
+            sqlx::query_as("SELECT typeof(nik_hmac), id FROM audit_events WHERE seq = 4")
+                .fetch_one(&mut c)
+                .await
+                .unwrap();
+        assert_eq!(kind, "blob");
+        id
+    };
+    let err = verify(
+        f.storage.clone(),
+        &f.checkpoints(),
+        Some(&f.signer.verifying_key()),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        err.to_string().contains(&format!("entry id {id} seq 4")),
+        "{err}"
+    );
+    f.done().await;
+}
+
 #[tokio::test]
 async fn an_edited_field_is_named() {
     for db in backends().await {

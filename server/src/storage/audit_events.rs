@@ -488,9 +488,10 @@ pub const CHAIN_PAGE: &str = concat!(
 /// SQLite answers it as **one** JSON array of arrays (columns in `chain_columns!` order) built by
 /// the database: as rows, every entry was a value handed from sqlx's worker thread to the
 /// reader with a wake-up, which bounded `sigap audit verify` to ~35,000 entries a second; one
-/// value a page is one hand-over (~150,000 a second). The JSON keeps every value exactly
-/// (integers as numbers, text escaped and unescaped losslessly), so the hashes recomputed from
-/// it are those of the columns. PostgreSQL reads rows ([`CHAIN_PAGE`]): its `json_build_array`
+/// value a page is one hand-over (~200,000 a second). The JSON keeps every integer and text
+/// value exactly (integers as numbers, text escaped and unescaped losslessly), so the hashes
+/// recomputed from it are those of the columns; a REAL or a BLOB (only written from outside)
+/// makes the page an error, as sqlx's typed decoding did. PostgreSQL reads rows ([`CHAIN_PAGE`]): its `json_build_array`
 /// costs ~10 µs an entry, more than the rows' binary protocol.
 pub trait ChainPageSql {
     /// Entries with `seq > $1 AND seq <= $2`, in seq order, at most `$3`, as one JSON text;
@@ -499,9 +500,25 @@ pub trait ChainPageSql {
 }
 
 impl ChainPageSql for sqlx::Sqlite {
+    // A 24th element counts the entry's columns holding a BLOB: the table is not STRICT, and
+    // `json_array` writes a BLOB that looks like SQLite's binary JSON as the JSON it encodes,
+    // so a tampered column holding the original text as JSONB would read back equal (while
+    // SQL comparisons, the auditors' search, no longer match it). Such an entry is refused.
     const CHAIN_PAGE_JSON: Option<&'static str> = Some(concat!(
         "SELECT json_group_array(json_array(",
         chain_columns!(),
+        ", ",
+        "(typeof(id) = 'blob') + (typeof(seq) = 'blob') + (typeof(prev_hash) = 'blob') + ",
+        "(typeof(entry_hash) = 'blob') + (typeof(at_ms) = 'blob') + ",
+        "(typeof(event) = 'blob') + (typeof(outcome) = 'blob') + ",
+        "(typeof(actor_account_id) = 'blob') + (typeof(actor_username) = 'blob') + ",
+        "(typeof(institution_id) = 'blob') + (typeof(subject) = 'blob') + ",
+        "(typeof(detail) = 'blob') + (typeof(client_ip) = 'blob') + ",
+        "(typeof(request_id) = 'blob') + (typeof(channel) = 'blob') + ",
+        "(typeof(purpose) = 'blob') + (typeof(local_user_id) = 'blob') + ",
+        "(typeof(dukcapil_user_id) = 'blob') + (typeof(nik_hmac) = 'blob') + ",
+        "(typeof(nik_masked) = 'blob') + (typeof(outcome_code) = 'blob') + ",
+        "(typeof(quota_state) = 'blob') + (typeof(latency_ms) = 'blob')",
         ") ORDER BY seq) FROM (SELECT ",
         chain_columns!(),
         " FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3)"
@@ -530,7 +547,8 @@ pub fn parse_chain_page(json: &str) -> Result<Vec<ChainEntry>, StorageError> {
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-/// One entry of a JSON chain page: an array of the 23 columns.
+/// One entry of a JSON chain page: an array of the 23 columns and the count of those holding a
+/// BLOB.
 struct PageEntry(ChainEntry);
 
 impl<'de> Deserialize<'de> for PageEntry {
@@ -539,46 +557,64 @@ impl<'de> Deserialize<'de> for PageEntry {
         impl<'de> serde::de::Visitor<'de> for Columns {
             type Value = PageEntry;
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an audit entry's 23 columns")
+                f.write_str("an audit entry's 23 columns and its count of binary columns")
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
                 mut s: A,
             ) -> Result<PageEntry, A::Error> {
-                let mut n = 0usize;
-                // The columns in order; a missing one is an error naming its position.
+                use serde::de::Error as _;
+                let id: i64 = s
+                    .next_element()?
+                    .ok_or_else(|| A::Error::invalid_length(0, &Columns))?;
+                let seq: i64 = s
+                    .next_element()?
+                    .ok_or_else(|| A::Error::invalid_length(1, &Columns))?;
+                let mut n = 2usize;
+                // The next column in order; an error names the entry and the column.
                 macro_rules! next {
-                    () => {{
+                    ($name:literal) => {{
                         n += 1;
-                        s.next_element()?
-                            .ok_or_else(|| serde::de::Error::invalid_length(n - 1, &Columns))?
+                        s.next_element()
+                            .map_err(|e| {
+                                A::Error::custom(format!(
+                                    "entry id {id} seq {seq}, column {}: {e}",
+                                    $name
+                                ))
+                            })?
+                            .ok_or_else(|| A::Error::invalid_length(n - 1, &Columns))?
                     }};
                 }
-                let id = next!();
-                let seq = next!();
-                let prev_hash = next!();
-                let entry_hash = next!();
-                let at_ms = next!();
-                let event = next!();
-                let outcome = next!();
-                let actor_account_id = next!();
-                let actor_username = next!();
-                let institution_id = next!();
-                let subject = next!();
-                let detail = next!();
-                let client_ip = next!();
-                let request_id = next!();
-                let channel = next!();
-                let purpose = next!();
-                let local_user_id = next!();
-                let dukcapil_user_id = next!();
-                let nik_hmac = next!();
-                let nik_masked = next!();
-                let outcome_code = next!();
-                let quota_state = next!();
-                let latency_ms = next!();
+                let prev_hash = next!("prev_hash");
+                let entry_hash = next!("entry_hash");
+                let at_ms = next!("at_ms");
+                let event = next!("event");
+                let outcome = next!("outcome");
+                let actor_account_id = next!("actor_account_id");
+                let actor_username = next!("actor_username");
+                let institution_id = next!("institution_id");
+                let subject = next!("subject");
+                let detail = next!("detail");
+                let client_ip = next!("client_ip");
+                let request_id = next!("request_id");
+                let channel = next!("channel");
+                let purpose = next!("purpose");
+                let local_user_id = next!("local_user_id");
+                let dukcapil_user_id = next!("dukcapil_user_id");
+                let nik_hmac = next!("nik_hmac");
+                let nik_masked = next!("nik_masked");
+                let outcome_code = next!("outcome_code");
+                let quota_state = next!("quota_state");
+                let latency_ms = next!("latency_ms");
+                let blobs: i64 = next!("(binary columns)");
+                if blobs != 0 {
+                    return Err(A::Error::custom(format!(
+                        "entry id {id} seq {seq}: {blobs} column(s) hold binary values where \
+                         the trail stores text or integers (written outside SIGAP)"
+                    )));
+                }
                 if s.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                    return Err(serde::de::Error::invalid_length(n + 1, &Columns));
+                    return Err(A::Error::invalid_length(n + 1, &Columns));
                 }
                 Ok(PageEntry(ChainEntry {
                     id,
@@ -989,7 +1025,7 @@ mod tests {
     fn a_json_page_reads_every_column_in_order_and_refuses_other_shapes() {
         let row = r#"[7, 3, "00", "ab", 1795748400000, "nik.lookup", "success", null, "op \"1\"",
             1, null, "{}", "10.0.0.1", "req-1", "api", "Banjir\nKali", "L-1", "BPBD3313", "cd",
-            "3313********0001", "00", "1/100", 9223372036854775807]"#;
+            "3313********0001", "00", "1/100", 9223372036854775807, 0]"#;
         let page = parse_chain_page(&format!("[{row}]")).unwrap();
         assert_eq!(page.len(), 1);
         let e = &page[0];
@@ -1005,11 +1041,18 @@ mod tests {
         assert_eq!(e.record.quota_state.as_deref(), Some("1/100"));
         assert_eq!(e.record.latency_ms, Some(i64::MAX));
         assert!(parse_chain_page("[]").unwrap().is_empty());
+        let wrong = row.replacen("1795748400000", "\"1795748400000\"", 1);
+        let Err(StorageError::Corrupt(message)) = parse_chain_page(&format!("[{wrong}]")) else {
+            panic!("a text at_ms was read");
+        };
+        assert!(message.contains("id 7 seq 3, column at_ms"), "{message}");
         // A column short, one too many, a text where a number belongs: a corrupt page.
         let short = row.rsplit_once(',').unwrap().0.to_string() + "]";
         let long = row.trim_end_matches(']').to_string() + ", 1]";
         let wrong = row.replacen("1795748400000", "\"1795748400000\"", 1);
-        for bad in [short, long, wrong, "{}".into(), "[[1]]".into()] {
+        let binary = row.replacen("9223372036854775807, 0]", "9223372036854775807, 1]", 1);
+        assert!(binary != row);
+        for bad in [short, long, wrong, binary, "{}".into(), "[[1]]".into()] {
             let text = if bad.starts_with("[[") || bad == "{}" {
                 bad
             } else {

@@ -47,6 +47,8 @@ pub use readers::BRIDGE_DEFAULT_PORT;
 /// The portal backend, built from the shared state.
 pub struct PortalBackend {
     state: AppState,
+    /// A full audit-chain verification is running on this server (`audit_search`).
+    verifying: std::sync::atomic::AtomicBool,
 }
 
 /// The fully authenticated user of the request whose role has `permission` (deny by default).
@@ -125,7 +127,10 @@ fn user_id_summary(u: &DukcapilUserId) -> UserIdSummary {
 
 impl PortalBackend {
     pub fn new(state: AppState) -> Self {
-        PortalBackend { state }
+        PortalBackend {
+            state,
+            verifying: std::sync::atomic::AtomicBool::new(false),
+        }
     }
 }
 

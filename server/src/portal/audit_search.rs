@@ -36,8 +36,25 @@ pub const PAGE_SIZE: i64 = 50;
 /// A full verification reads the whole chain; this bounds how long the page waits for it.
 const VERIFY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// One verification at a time per server (it reads the whole chain).
-static VERIFYING: AtomicBool = AtomicBool::new(false);
+/// Holds a server's one-verification-at-a-time flag (it reads the whole chain) and clears it
+/// when dropped, so a verification whose request was cancelled mid-way does not leave the
+/// flag set until the next restart.
+struct VerifyingGuard<'a>(&'a AtomicBool);
+
+impl<'a> VerifyingGuard<'a> {
+    /// The flag taken, or `None` when a verification runs already.
+    fn take(flag: &'a AtomicBool) -> Option<Self> {
+        flag.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .ok()
+            .map(|_| VerifyingGuard(flag))
+    }
+}
+
+impl Drop for VerifyingGuard<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
 
 /// Whether the role may open the audit page at all.
 pub(super) fn may_search(role: Role) -> bool {
@@ -315,12 +332,9 @@ impl PortalBackend {
             .audit
             .as_ref()
             .ok_or_else(|| rejected("AUDIT_UNAVAILABLE"))?;
-        if VERIFYING
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
+        let Some(running) = VerifyingGuard::take(&self.verifying) else {
             return Err(rejected("AUDIT_VERIFY_BUSY"));
-        }
+        };
         let started = std::time::Instant::now();
         let key = keys.signer.as_ref().map(|s| s.verifying_key());
         let run = crate::audit::verify(
@@ -329,7 +343,7 @@ impl PortalBackend {
             key.as_ref(),
         );
         let outcome = tokio::time::timeout(VERIFY_TIMEOUT, run).await;
-        VERIFYING.store(false, Ordering::Release);
+        drop(running);
         let verdict = match outcome {
             Err(_) => return Err(rejected("AUDIT_VERIFY_TIMEOUT")),
             Ok(Err(e)) => return Err(internal("verify_audit_chain", &e)),

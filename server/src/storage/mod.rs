@@ -145,6 +145,83 @@ impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
     }
 }
 
+/// The group writer's own connection, outside the pool (clones share it). Two costs of a
+/// pooled connection are paid on every group otherwise: sqlx tests a connection given back to
+/// the pool with a ping (a round trip to SQLite's worker thread or to the PostgreSQL server,
+/// and PostgreSQL pings again before handing one out), and with SQLite a group landing on a
+/// connection other than the last writer's finds that the database changed under it, so
+/// SQLite empties that connection's page cache at `BEGIN` and reads the trail's index pages
+/// back. One connection that only the group writer uses keeps its cache warm and costs no
+/// pings. It is taken from the pool (`detach`, with the pool's settings) when first needed,
+/// and dropped, not reused, after any failure: a transaction left open by an error or a
+/// cancellation ends when its connection closes (both engines roll it back).
+pub(crate) struct BatchConn<DB: sqlx::Database>(Arc<tokio::sync::Mutex<Option<DB::Connection>>>);
+
+impl<DB: sqlx::Database> Clone for BatchConn<DB> {
+    fn clone(&self) -> Self {
+        BatchConn(self.0.clone())
+    }
+}
+
+impl<DB: sqlx::Database> Default for BatchConn<DB> {
+    fn default() -> Self {
+        BatchConn(Arc::new(tokio::sync::Mutex::new(None)))
+    }
+}
+
+/// A transaction on the group writer's connection ([`BatchConn`]), used as `&mut *tx`. One
+/// at a time per storage. Not committed (an error, a cancellation): the connection is
+/// dropped, which rolls the transaction back, and the next group opens another.
+pub(crate) struct BatchTx<DB: sqlx::Database> {
+    slot: tokio::sync::OwnedMutexGuard<Option<DB::Connection>>,
+    conn: DB::Connection,
+}
+
+impl<DB: sqlx::Database> BatchTx<DB>
+where
+    for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
+{
+    /// Starts a transaction with `begin` (e.g. `BEGIN IMMEDIATE`) on the writer's connection,
+    /// taking one from `pool` if there is none. A kept connection that fails to begin (the
+    /// server closed it while idle, say) is dropped and a fresh one tried once.
+    pub(crate) async fn begin(
+        batch: &BatchConn<DB>,
+        pool: &sqlx::Pool<DB>,
+        begin: &'static str,
+    ) -> Result<Self, sqlx::Error> {
+        let mut slot = batch.0.clone().lock_owned().await;
+        if let Some(mut conn) = slot.take()
+            && sqlx::Executor::execute(&mut conn, begin).await.is_ok()
+        {
+            return Ok(BatchTx { slot, conn });
+        }
+        let mut conn = pool.acquire().await?.detach();
+        sqlx::Executor::execute(&mut conn, begin).await?;
+        Ok(BatchTx { slot, conn })
+    }
+
+    /// Commits; the connection is kept for the next group only if the commit succeeded.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        let BatchTx { mut slot, mut conn } = self;
+        sqlx::Executor::execute(&mut conn, "COMMIT").await?;
+        *slot = Some(conn);
+        Ok(())
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for BatchTx<DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &DB::Connection {
+        &self.conn
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for BatchTx<DB> {
+    fn deref_mut(&mut self) -> &mut DB::Connection {
+        &mut self.conn
+    }
+}
+
 /// Which database engine a storage uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BackendKind {

@@ -21,6 +21,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgre
 pub struct PgStorage {
     generation: super::WriteGeneration,
     head_hint: super::HeadHint,
+    batch_conn: super::BatchConn<sqlx::Postgres>,
     pool: PgPool,
 }
 
@@ -47,6 +48,7 @@ impl PgStorage {
         let storage = PgStorage {
             generation: super::WriteGeneration::default(),
             head_hint: super::HeadHint::default(),
+            batch_conn: super::BatchConn::default(),
             pool,
         };
         super::AuditEventStore::audit_chain_genesis(&storage).await?;
@@ -62,12 +64,12 @@ impl PgStorage {
     }
 
     /// [`Self::begin_write`] for the access path's group writes (counters and audit trail
-    /// only): does not move the write generation.
+    /// only), on the group writer's own connection (`BatchConn`): does not move the write
+    /// generation.
     pub(crate) async fn begin_batch_write(
         &self,
-    ) -> Result<super::WriteTx<sqlx::Postgres>, sqlx::Error> {
-        let tx = self.pool.begin().await?;
-        Ok(super::WriteTx::new(tx, None))
+    ) -> Result<super::BatchTx<sqlx::Postgres>, sqlx::Error> {
+        super::BatchTx::begin(&self.batch_conn, &self.pool, "BEGIN").await
     }
 }
 

@@ -20,6 +20,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 pub struct SqliteStorage {
     generation: super::WriteGeneration,
     head_hint: super::HeadHint,
+    batch_conn: super::BatchConn<sqlx::Sqlite>,
     pool: SqlitePool,
 }
 
@@ -51,6 +52,7 @@ impl SqliteStorage {
         let storage = SqliteStorage {
             generation: super::WriteGeneration::default(),
             head_hint: super::HeadHint::default(),
+            batch_conn: super::BatchConn::default(),
             pool,
         };
         super::AuditEventStore::audit_chain_genesis(&storage).await?;
@@ -68,12 +70,12 @@ impl SqliteStorage {
     }
 
     /// [`Self::begin_write`] for the access path's group writes (counters and audit trail
-    /// only): does not move the write generation.
+    /// only), on the group writer's own connection (`BatchConn`): does not move the write
+    /// generation.
     pub(crate) async fn begin_batch_write(
         &self,
-    ) -> Result<super::WriteTx<sqlx::Sqlite>, sqlx::Error> {
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(super::WriteTx::new(tx, None))
+    ) -> Result<super::BatchTx<sqlx::Sqlite>, sqlx::Error> {
+        super::BatchTx::begin(&self.batch_conn, &self.pool, "BEGIN IMMEDIATE").await
     }
 }
 

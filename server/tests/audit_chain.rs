@@ -221,6 +221,57 @@ async fn both_paths_form_one_intact_chain_and_checkpoints_pin_it() {
     }
 }
 
+/// The ids an append reports are those of the rows it stored (SQLite derives them from the
+/// last inserted id, PostgreSQL returns them), for single entries and multi-row batches, also
+/// after the newest row was deleted behind the trail's back (AUTOINCREMENT does not reuse it).
+#[tokio::test]
+async fn appended_ids_are_those_of_the_stored_rows() {
+    for db in backends().await {
+        let f = Fixture::new(db).await;
+        let mut reported = Vec::new();
+        for n in 0..3 {
+            let a = f
+                .storage
+                .append_access_event(&f.access(n, NIK_A, "00"))
+                .await
+                .unwrap();
+            reported.push((a.id, a.seq));
+        }
+        let batch: Vec<_> = (3..40).map(|n| f.access(n, NIK_B, "11")).collect();
+        let out = f.storage.append_access_events(&batch).await.unwrap();
+        assert_eq!(out.len(), batch.len());
+        reported.extend(out.iter().map(|a| (a.id, a.seq)));
+        let page = f.storage.audit_chain_page(0, i64::MAX, 1000).await.unwrap();
+        let stored: Vec<(i64, i64)> = page.iter().map(|e| (e.id, e.seq)).collect();
+        assert_eq!(reported, stored);
+        // The newest row deleted outside the trail: the next ids skip it and still match.
+        f.sql("DELETE FROM audit_events WHERE id = (SELECT MAX(id) FROM audit_events)")
+            .await;
+        let out = f
+            .storage
+            .append_access_events(
+                &(40..45)
+                    .map(|n| f.access(n, NIK_A, "00"))
+                    .collect::<Vec<_>>(),
+            )
+            .await
+            .unwrap();
+        let page = f.storage.audit_chain_page(0, i64::MAX, 1000).await.unwrap();
+        for a in &out {
+            let row = page
+                .iter()
+                .find(|e| e.seq == a.seq)
+                .expect("an appended row");
+            assert_eq!(
+                (row.id, row.entry_hash.as_deref()),
+                (a.id, Some(a.entry_hash.as_str()))
+            );
+            assert!(a.id > stored.last().unwrap().0);
+        }
+        f.done().await;
+    }
+}
+
 /// Verification reads a page as one JSON value built by the database: every value comes back
 /// exactly as written (quotes, backslashes, control characters, non-ASCII text, large
 /// integers, NULLs), so the recomputed hashes are those of the columns.

@@ -406,26 +406,89 @@ pub fn chunk_size(remaining: usize) -> usize {
     remaining.clamp(1, MAX_INSERT_ROWS)
 }
 
-/// How a backend writes the placeholders of the multi-row chained insert.
+/// How a backend writes the multi-row chained insert and learns the ids of its rows.
 pub trait ChainedInsert {
-    /// The insert of `rows` rows (1 to [`MAX_INSERT_ROWS`]), `RETURNING id, seq`.
+    type Db: sqlx::Database;
+    /// The insert's rows come back as `(id, seq)` (`RETURNING id, seq`); otherwise the ids
+    /// come from the statement's result ([`ChainedInsert::ids_from_result`]).
+    const RETURNS_IDS: bool;
+    /// The insert of `rows` rows (1 to [`MAX_INSERT_ROWS`]).
     fn insert_chained_sql(&self, rows: usize) -> &'static str;
+    /// The `(id, seq)` of the rows one insert of `seqs` made, from its result.
+    fn ids_from_result(
+        result: &<Self::Db as sqlx::Database>::QueryResult,
+        seqs: &[i64],
+    ) -> Result<Vec<(i64, i64)>, StorageError>;
+}
+
+/// [`ChainedInsert::RETURNS_IDS`] of `conn`'s backend.
+pub fn returns_ids<C: ChainedInsert>(_conn: &C) -> bool {
+    C::RETURNS_IDS
+}
+
+/// [`ChainedInsert::ids_from_result`] of `conn`'s backend.
+pub fn ids_from_result<C: ChainedInsert>(
+    _conn: &C,
+    result: &<C::Db as sqlx::Database>::QueryResult,
+    seqs: &[i64],
+) -> Result<Vec<(i64, i64)>, StorageError> {
+    C::ids_from_result(result, seqs)
 }
 
 impl ChainedInsert for sqlx::SqliteConnection {
+    type Db = sqlx::Sqlite;
+    /// No `RETURNING`: sqlx hands every returned row over from the connection's worker thread
+    /// on its own (a wake-up each), which made the rows cost more than the insert. The ids
+    /// follow from the last one instead: `audit_events.id` is `INTEGER PRIMARY KEY
+    /// AUTOINCREMENT`, so each new row's id is one more than the largest id the table ever had
+    /// (SQLite fails the insert rather than reuse or skip at the top of the range), and the
+    /// rows of one `INSERT … VALUES` are inserted in the order written, under the write lock
+    /// the group holds. The count of rows changed is checked as well.
+    const RETURNS_IDS: bool = false;
+
     /// Anonymous `?` placeholders, bound in order: SQLite looks a numbered placeholder's name up
     /// by a linear scan, and sqlx asks for every parameter's name when binding, so `$N` would
     /// cost time quadratic in the parameters (1,408 for 64 rows).
     fn insert_chained_sql(&self, rows: usize) -> &'static str {
         static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        chained_sql(&SQL, rows, |_| "?".to_string())
+        chained_sql(&SQL, rows, |_| "?".to_string(), "")
+    }
+
+    fn ids_from_result(
+        result: &sqlx::sqlite::SqliteQueryResult,
+        seqs: &[i64],
+    ) -> Result<Vec<(i64, i64)>, StorageError> {
+        let rows = seqs.len() as u64;
+        if result.rows_affected() != rows {
+            return Err(StorageError::Corrupt(
+                "audit append: fewer rows inserted than entries".into(),
+            ));
+        }
+        let first = result.last_insert_rowid() - (seqs.len() as i64 - 1);
+        Ok(seqs
+            .iter()
+            .enumerate()
+            .map(|(i, &seq)| (first + i as i64, seq))
+            .collect())
     }
 }
 
 impl ChainedInsert for sqlx::PgConnection {
+    type Db = sqlx::Postgres;
+    const RETURNS_IDS: bool = true;
+
     fn insert_chained_sql(&self, rows: usize) -> &'static str {
         static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        chained_sql(&SQL, rows, |i| format!("${i}"))
+        chained_sql(&SQL, rows, |i| format!("${i}"), " RETURNING id, seq")
+    }
+
+    fn ids_from_result(
+        _result: &sqlx::postgres::PgQueryResult,
+        _seqs: &[i64],
+    ) -> Result<Vec<(i64, i64)>, StorageError> {
+        Err(StorageError::Corrupt(
+            "audit append: PostgreSQL returns the ids of its rows".into(),
+        ))
     }
 }
 
@@ -434,6 +497,7 @@ fn chained_sql(
     cell: &'static std::sync::OnceLock<Vec<String>>,
     rows: usize,
     placeholder: fn(usize) -> String,
+    returning: &str,
 ) -> &'static str {
     let all = cell.get_or_init(|| {
         (1..=MAX_INSERT_ROWS)
@@ -452,7 +516,7 @@ fn chained_sql(
                     }
                     sql.push(')');
                 }
-                sql.push_str(" RETURNING id, seq");
+                sql.push_str(returning);
                 sql
             })
             .collect()
@@ -768,7 +832,8 @@ macro_rules! append_chained {
                 let size = $crate::storage::audit_events::chunk_size(records.len() - at);
                 let sql =
                     $crate::storage::audit_events::ChainedInsert::insert_chained_sql(&*conn, size);
-                let mut q = sqlx::query_as::<_, (i64, i64)>(sql);
+                let mut q = sqlx::query(sql);
+                let seqs: Vec<i64> = chained[at..at + size].iter().map(|c| c.0).collect();
                 for (r, (seq, prev_hex, hash_hex)) in
                     records[at..at + size].iter().zip(&chained[at..at + size])
                 {
@@ -796,11 +861,27 @@ macro_rules! append_chained {
                         .bind(r.quota_state.as_deref())
                         .bind(r.latency_ms);
                 }
-                ids.extend(
-                    q.fetch_all(&mut *conn)
+                if $crate::storage::audit_events::returns_ids(&*conn) {
+                    use sqlx::Row as _;
+                    for row in q
+                        .fetch_all(&mut *conn)
                         .await
-                        .map_err(StorageError::from_write)?,
-                );
+                        .map_err(StorageError::from_write)?
+                    {
+                        ids.push((
+                            row.try_get::<i64, _>(0).map_err(StorageError::from_write)?,
+                            row.try_get::<i64, _>(1).map_err(StorageError::from_write)?,
+                        ));
+                    }
+                } else {
+                    let result = q
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(StorageError::from_write)?;
+                    ids.extend($crate::storage::audit_events::ids_from_result(
+                        &*conn, &result, &seqs,
+                    )?);
+                }
                 at += size;
             }
             // RETURNING promises no row order: match ids to entries by seq.

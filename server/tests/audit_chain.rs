@@ -272,6 +272,69 @@ async fn appended_ids_are_those_of_the_stored_rows() {
     }
 }
 
+/// The group writer's own connection after a failure: a group whose insert the database
+/// refuses (a trigger here) fails as a whole, its writes are retried alone, the bad one fails
+/// and the others land; the connection that held the failed transaction is dropped (rolling it
+/// back) and the next group runs on a fresh one, so the chain stays gapless and intact.
+#[tokio::test]
+async fn a_failed_group_leaves_the_writer_working_on_a_fresh_connection() {
+    for db in backends().await {
+        let sqlite = db.url.starts_with("sqlite:");
+        let f = Fixture::new(db).await;
+        let writer = sigap_server::group_commit::GroupWriter::new(f.storage.clone());
+        writer.finish(None, f.access(0, NIK_A, "00")).await.unwrap();
+        if sqlite {
+            f.sql(
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON audit_events \
+                 WHEN NEW.request_id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); END",
+            )
+            .await;
+        } else {
+            f.sql(
+                "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN \
+                 IF NEW.request_id = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; \
+                 RETURN NEW; END $$ LANGUAGE plpgsql; \
+                 CREATE TRIGGER refuse_boom BEFORE INSERT ON audit_events \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_boom()",
+            )
+            .await;
+        }
+        for round in 0..3 {
+            let mut pending = Vec::new();
+            for n in 1..=12 {
+                let mut e = f.access(round * 100 + n, NIK_B, "11");
+                if n == 6 {
+                    e.request_id = Some("boom".into());
+                }
+                pending.push(tokio::spawn(writer.finish(None, e)));
+            }
+            let mut landed = 0;
+            let mut refused = 0;
+            for p in pending {
+                match p.await.unwrap() {
+                    Ok(_) => landed += 1,
+                    Err(_) => refused += 1,
+                }
+            }
+            assert_eq!((landed, refused), (11, 1), "round {round}");
+        }
+        let (after, _) = writer
+            .finish(None, f.access(999, NIK_A, "00"))
+            .await
+            .unwrap();
+        assert_eq!(
+            after.seq,
+            1 + 3 * 11 + 1,
+            "gapless: nothing of a failed try kept"
+        );
+        let Verdict::Intact(s) = f.verify().await else {
+            panic!("the chain broke after a failed group")
+        };
+        assert_eq!(s.entries, 35);
+        f.done().await;
+    }
+}
+
 /// Verification reads a page as one JSON value built by the database: every value comes back
 /// exactly as written (quotes, backslashes, control characters, non-ASCII text, large
 /// integers, NULLs), so the recomputed hashes are those of the columns.

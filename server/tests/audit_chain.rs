@@ -222,14 +222,30 @@ async fn both_paths_form_one_intact_chain_and_checkpoints_pin_it() {
 }
 
 /// The ids an append reports are those of the rows it stored (SQLite derives them from the
-/// last inserted id, PostgreSQL returns them), for single entries and multi-row batches, also
-/// after the newest row was deleted behind the trail's back (AUTOINCREMENT does not reuse it).
+/// last inserted id, PostgreSQL returns them), for single entries and multi-row batches of more
+/// than one statement, with the id counter moved away from the chain positions (so an id
+/// mixed up with a seq shows), and after the newest row was deleted behind the trail's back
+/// (AUTOINCREMENT does not reuse its id).
 #[tokio::test]
 async fn appended_ids_are_those_of_the_stored_rows() {
     for db in backends().await {
+        let sqlite = db.url.starts_with("sqlite:");
         let f = Fixture::new(db).await;
         let mut reported = Vec::new();
-        for n in 0..3 {
+        let a = f
+            .storage
+            .append_access_event(&f.access(0, NIK_A, "00"))
+            .await
+            .unwrap();
+        reported.push((a.id, a.seq));
+        if sqlite {
+            f.sql("UPDATE sqlite_sequence SET seq = seq + 1000 WHERE name = 'audit_events'")
+                .await;
+        } else {
+            f.sql("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), 1000)")
+                .await;
+        }
+        for n in 1..3 {
             let a = f
                 .storage
                 .append_access_event(&f.access(n, NIK_A, "00"))
@@ -237,20 +253,25 @@ async fn appended_ids_are_those_of_the_stored_rows() {
                 .unwrap();
             reported.push((a.id, a.seq));
         }
-        let batch: Vec<_> = (3..40).map(|n| f.access(n, NIK_B, "11")).collect();
+        // 100 entries: two insert statements (64 + 36 rows).
+        let batch: Vec<_> = (3..103).map(|n| f.access(n, NIK_B, "11")).collect();
         let out = f.storage.append_access_events(&batch).await.unwrap();
         assert_eq!(out.len(), batch.len());
         reported.extend(out.iter().map(|a| (a.id, a.seq)));
         let page = f.storage.audit_chain_page(0, i64::MAX, 1000).await.unwrap();
         let stored: Vec<(i64, i64)> = page.iter().map(|e| (e.id, e.seq)).collect();
         assert_eq!(reported, stored);
+        assert!(
+            stored[1..].iter().all(|&(id, seq)| id > 1000 && seq < 1000),
+            "ids and chain positions apart: {stored:?}"
+        );
         // The newest row deleted outside the trail: the next ids skip it and still match.
         f.sql("DELETE FROM audit_events WHERE id = (SELECT MAX(id) FROM audit_events)")
             .await;
         let out = f
             .storage
             .append_access_events(
-                &(40..45)
+                &(103..108)
                     .map(|n| f.access(n, NIK_A, "00"))
                     .collect::<Vec<_>>(),
             )
@@ -275,7 +296,9 @@ async fn appended_ids_are_those_of_the_stored_rows() {
 /// The group writer's own connection after a failure: a group whose insert the database
 /// refuses (a trigger here) fails as a whole, its writes are retried alone, the bad one fails
 /// and the others land; the connection that held the failed transaction is dropped (rolling it
-/// back) and the next group runs on a fresh one, so the chain stays gapless and intact.
+/// back) and the next group runs on a fresh one, so the chain stays gapless and intact. (On
+/// PostgreSQL a connection kept after the failure would leave every later group inside the
+/// aborted transaction; on SQLite its next `BEGIN` would fail and replace it anyway.)
 #[tokio::test]
 async fn a_failed_group_leaves_the_writer_working_on_a_fresh_connection() {
     for db in backends().await {

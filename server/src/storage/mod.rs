@@ -152,9 +152,13 @@ impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
 /// connection other than the last writer's finds that the database changed under it, so
 /// SQLite empties that connection's page cache at `BEGIN` and reads the trail's index pages
 /// back. One connection that only the group writer uses keeps its cache warm and costs no
-/// pings. It is taken from the pool (`detach`, with the pool's settings) when first needed,
-/// and dropped, not reused, after any failure: a transaction left open by an error or a
-/// cancellation ends when its connection closes (both engines roll it back).
+/// pings. It is taken from the pool (`detach`, with the pool's settings; the pool may open a
+/// replacement, so a storage has up to one connection more than the pool's maximum, and the
+/// pool's lifetime and idle limits do not apply to it) when first needed, and dropped, not
+/// reused, after any failure: a transaction left open by an error or a cancellation is rolled
+/// back when its connection closes (SQLite: on the connection's worker thread, so the next
+/// group may wait for the write lock briefly; PostgreSQL: when the server sees the socket
+/// closed), and the next group takes another connection from the pool.
 pub(crate) struct BatchConn<DB: sqlx::Database>(Arc<tokio::sync::Mutex<Option<DB::Connection>>>);
 
 impl<DB: sqlx::Database> Clone for BatchConn<DB> {
@@ -183,17 +187,25 @@ where
 {
     /// Starts a transaction with `begin` (e.g. `BEGIN IMMEDIATE`) on the writer's connection,
     /// taking one from `pool` if there is none. A kept connection that fails to begin (the
-    /// server closed it while idle, say) is dropped and a fresh one tried once.
+    /// server closed it while idle, say) is dropped and a fresh one tried once; one that was
+    /// only refused because another writer holds the database (SQLite's busy timeout ran out)
+    /// is kept, and the error returned.
     pub(crate) async fn begin(
         batch: &BatchConn<DB>,
         pool: &sqlx::Pool<DB>,
         begin: &'static str,
     ) -> Result<Self, sqlx::Error> {
         let mut slot = batch.0.clone().lock_owned().await;
-        if let Some(mut conn) = slot.take()
-            && sqlx::Executor::execute(&mut conn, begin).await.is_ok()
-        {
-            return Ok(BatchTx { slot, conn });
+        if let Some(mut conn) = slot.take() {
+            match sqlx::Executor::execute(&mut conn, begin).await {
+                Ok(_) => return Ok(BatchTx { slot, conn }),
+                Err(e) if database_busy(&e) => {
+                    *slot = Some(conn);
+                    return Err(e);
+                }
+                // Dropped: a fresh connection below.
+                Err(_) => {}
+            }
         }
         let mut conn = pool.acquire().await?.detach();
         sqlx::Executor::execute(&mut conn, begin).await?;
@@ -207,6 +219,19 @@ where
         *slot = Some(conn);
         Ok(())
     }
+}
+
+/// SQLite's "database is busy / locked" (result codes 5 and 6, with their extended forms):
+/// another connection holds the write lock; the connection itself is fine. PostgreSQL's codes
+/// are five-character SQLSTATEs ("57P01"), never such a short number.
+fn database_busy(e: &sqlx::Error) -> bool {
+    let sqlx::Error::Database(d) = e else {
+        return false;
+    };
+    d.code()
+        .filter(|c| c.len() < 5)
+        .and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
 impl<DB: sqlx::Database> std::ops::Deref for BatchTx<DB> {

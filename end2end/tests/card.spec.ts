@@ -65,11 +65,17 @@ function prerequisites(): Prerequisites | string {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, limitMs: number, ok: () => boolean | Promise<boolean>) {
+  if (!(await within(limitMs, ok))) throw new Error(`timed out waiting for ${what}`);
+}
+
+/// Whether `ok` holds within `limitMs` (polled every 100 ms).
+async function within(limitMs: number, ok: () => boolean | Promise<boolean>): Promise<boolean> {
   const start = Date.now();
   while (!(await ok())) {
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() - start > limitMs) return false;
     await sleep(100);
   }
+  return true;
 }
 
 function accepts(options: net.NetConnectOpts): Promise<boolean> {
@@ -135,6 +141,7 @@ async function pcscdRunning(): Promise<boolean> {
 async function startPcscd(procs: Processes, pcscd: string, dir: string) {
   if (await pcscdRunning()) {
     console.log("card.spec: using the pcscd already running");
+    await until("vpcd's port", 10_000, () => accepts(VPCD_ADDR));
   } else {
     const conf = path.join(dir, "pcscd-conf");
     fs.mkdirSync(conf);
@@ -142,11 +149,27 @@ async function startPcscd(procs: Processes, pcscd: string, dir: string) {
       path.join(conf, "vpcd"),
       `FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:0x8C7B\nLIBPATH ${VPCD_LIB}\nCHANNELID 0x8C7B\n`,
     );
-    const child = procs.start(pcscd, ["--foreground", "--config", conf], { log: path.join(dir, "pcscd.log"), cwd: dir });
-    await until("pcscd's socket", 10_000, () => exited(child) || fs.existsSync(PCSCD_SOCKET));
-    if (exited(child)) throw new Error(`pcscd exited: ${fs.readFileSync(path.join(dir, "pcscd.log"), "utf8")}`);
+    // vpcd binds its fixed port, which lies in the kernel's ephemeral range: while another
+    // socket holds it (an outgoing connection that took it as its local port, say) the bind
+    // fails ("Address already in use") and pcscd runs without the reader. Then pcscd is
+    // started again, every 5 s, for up to 90 s. (.ci/run also keeps the port out of the range.)
+    const log = path.join(dir, "pcscd.log");
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      const from = fs.existsSync(log) ? fs.statSync(log).size : 0;
+      const child = procs.start(pcscd, ["--foreground", "--config", conf], { log, cwd: dir });
+      await until("pcscd's socket", 10_000, () => exited(child) || fs.existsSync(PCSCD_SOCKET));
+      if (exited(child)) throw new Error(`pcscd exited: ${fs.readFileSync(log, "utf8")}`);
+      if (await within(10_000, () => accepts(VPCD_ADDR))) break;
+      const said = fs.readFileSync(log, "utf8").slice(from);
+      if (!said.includes("Address already in use") || Date.now() > deadline) {
+        throw new Error(`timed out waiting for vpcd's port; pcscd said: ${said}`);
+      }
+      console.log(`card.spec: vpcd's port ${VPCD_ADDR.port} is in use by another socket; pcscd again in 5 s`);
+      await procs.stop(child);
+      await sleep(5_000);
+    }
   }
-  await until("vpcd's port", 10_000, () => accepts(VPCD_ADDR));
   // That probe connection was a card insertion and removal for vpcd; let it settle.
   await sleep(500);
 }

@@ -406,45 +406,25 @@ pub fn chunk_size(remaining: usize) -> usize {
     remaining.clamp(1, MAX_INSERT_ROWS)
 }
 
+/// A chained insert statement with its rows bound, for backend `DB`.
+pub type BoundInsert<'q, DB> = sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments<'q>>;
+
 /// How a backend writes the multi-row chained insert and learns the ids of its rows.
 pub trait ChainedInsert {
     type Db: sqlx::Database;
-    /// The insert's rows come back as `(id, seq)` (`RETURNING id, seq`); otherwise the ids
-    /// come from the statement's result ([`ChainedInsert::ids_from_result`]).
-    const RETURNS_IDS: bool;
     /// The insert of `rows` rows (1 to [`MAX_INSERT_ROWS`]).
     fn insert_chained_sql(&self, rows: usize) -> &'static str;
-    /// The `(id, seq)` of the rows one insert of `seqs` made, from its result.
-    fn ids_from_result(
-        result: &<Self::Db as sqlx::Database>::QueryResult,
+    /// Runs the insert of the entries at `seqs` (in the order bound) and answers each row's
+    /// `(id, seq)`, in any order.
+    fn insert_chained<'q>(
+        &mut self,
+        insert: BoundInsert<'q, Self::Db>,
         seqs: &[i64],
-    ) -> Result<Vec<(i64, i64)>, StorageError>;
-}
-
-/// [`ChainedInsert::RETURNS_IDS`] of `conn`'s backend.
-pub fn returns_ids<C: ChainedInsert>(_conn: &C) -> bool {
-    C::RETURNS_IDS
-}
-
-/// [`ChainedInsert::ids_from_result`] of `conn`'s backend.
-pub fn ids_from_result<C: ChainedInsert>(
-    _conn: &C,
-    result: &<C::Db as sqlx::Database>::QueryResult,
-    seqs: &[i64],
-) -> Result<Vec<(i64, i64)>, StorageError> {
-    C::ids_from_result(result, seqs)
+    ) -> impl std::future::Future<Output = Result<Vec<(i64, i64)>, StorageError>> + Send;
 }
 
 impl ChainedInsert for sqlx::SqliteConnection {
     type Db = sqlx::Sqlite;
-    /// No `RETURNING`: sqlx hands every returned row over from the connection's worker thread
-    /// on its own (a wake-up each), which made the rows cost more than the insert. The ids
-    /// follow from the last one instead: `audit_events.id` is `INTEGER PRIMARY KEY
-    /// AUTOINCREMENT`, so each new row's id is one more than the largest id the table ever had
-    /// (SQLite fails the insert rather than reuse or skip at the top of the range), and the
-    /// rows of one `INSERT … VALUES` are inserted in the order written, under the write lock
-    /// the group holds. The count of rows changed is checked as well.
-    const RETURNS_IDS: bool = false;
 
     /// Anonymous `?` placeholders, bound in order: SQLite looks a numbered placeholder's name up
     /// by a linear scan, and sqlx asks for every parameter's name when binding, so `$N` would
@@ -454,12 +434,23 @@ impl ChainedInsert for sqlx::SqliteConnection {
         chained_sql(&SQL, rows, |_| "?".to_string(), "")
     }
 
-    fn ids_from_result(
-        result: &sqlx::sqlite::SqliteQueryResult,
+    /// No `RETURNING`: sqlx hands every returned row over from the connection's worker thread
+    /// on its own (a wake-up each), which made the rows cost more than the insert. The ids
+    /// follow from the last one instead: `audit_events.id` is `INTEGER PRIMARY KEY
+    /// AUTOINCREMENT`, so each new row's id is one more than the largest id the table ever had
+    /// (SQLite fails the insert rather than reuse or skip at the top of the range), and the
+    /// rows of one `INSERT … VALUES` are inserted in the order written, under the write lock
+    /// the group holds. The count of rows changed is checked as well.
+    async fn insert_chained<'q>(
+        &mut self,
+        insert: BoundInsert<'q, sqlx::Sqlite>,
         seqs: &[i64],
     ) -> Result<Vec<(i64, i64)>, StorageError> {
-        let rows = seqs.len() as u64;
-        if result.rows_affected() != rows {
+        let result = insert
+            .execute(&mut *self)
+            .await
+            .map_err(StorageError::from_write)?;
+        if result.rows_affected() != seqs.len() as u64 {
             return Err(StorageError::Corrupt(
                 "audit append: fewer rows inserted than entries".into(),
             ));
@@ -475,20 +466,27 @@ impl ChainedInsert for sqlx::SqliteConnection {
 
 impl ChainedInsert for sqlx::PgConnection {
     type Db = sqlx::Postgres;
-    const RETURNS_IDS: bool = true;
 
     fn insert_chained_sql(&self, rows: usize) -> &'static str {
         static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
         chained_sql(&SQL, rows, |i| format!("${i}"), " RETURNING id, seq")
     }
 
-    fn ids_from_result(
-        _result: &sqlx::postgres::PgQueryResult,
+    /// The rows come back from `RETURNING id, seq`.
+    async fn insert_chained<'q>(
+        &mut self,
+        insert: BoundInsert<'q, sqlx::Postgres>,
         _seqs: &[i64],
     ) -> Result<Vec<(i64, i64)>, StorageError> {
-        Err(StorageError::Corrupt(
-            "audit append: PostgreSQL returns the ids of its rows".into(),
-        ))
+        use sqlx::Row as _;
+        insert
+            .fetch_all(&mut *self)
+            .await
+            .map_err(StorageError::from_write)?
+            .iter()
+            .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(StorageError::from_write)
     }
 }
 
@@ -861,27 +859,12 @@ macro_rules! append_chained {
                         .bind(r.quota_state.as_deref())
                         .bind(r.latency_ms);
                 }
-                if $crate::storage::audit_events::returns_ids(&*conn) {
-                    use sqlx::Row as _;
-                    for row in q
-                        .fetch_all(&mut *conn)
-                        .await
-                        .map_err(StorageError::from_write)?
-                    {
-                        ids.push((
-                            row.try_get::<i64, _>(0).map_err(StorageError::from_write)?,
-                            row.try_get::<i64, _>(1).map_err(StorageError::from_write)?,
-                        ));
-                    }
-                } else {
-                    let result = q
-                        .execute(&mut *conn)
-                        .await
-                        .map_err(StorageError::from_write)?;
-                    ids.extend($crate::storage::audit_events::ids_from_result(
-                        &*conn, &result, &seqs,
-                    )?);
-                }
+                ids.extend(
+                    $crate::storage::audit_events::ChainedInsert::insert_chained(
+                        &mut *conn, q, &seqs,
+                    )
+                    .await?,
+                );
                 at += size;
             }
             // RETURNING promises no row order: match ids to entries by seq.

@@ -103,17 +103,18 @@ impl HeadHint {
 /// A write transaction of a backend. Used as `&mut *tx` like an `sqlx::Transaction`; when it
 /// ends (`commit`, `rollback`, or dropped) the process's [`WriteGeneration`] moves on, so a
 /// cached read taken before the change is read again. The access path's group writes do not
-/// move it (they change only counters and the audit trail, which are never cached).
+/// use it and do not move it (they change only counters and the audit trail, which are never
+/// cached): they run in a [`BatchTx`].
 pub(crate) struct WriteTx<DB: sqlx::Database> {
     tx: sqlx::Transaction<'static, DB>,
-    bump: Option<BumpOnDrop>,
+    bump: BumpOnDrop,
 }
 
 impl<DB: sqlx::Database> WriteTx<DB> {
-    fn new(tx: sqlx::Transaction<'static, DB>, generation: Option<&WriteGeneration>) -> Self {
+    fn new(tx: sqlx::Transaction<'static, DB>, generation: &WriteGeneration) -> Self {
         WriteTx {
             tx,
-            bump: generation.map(|g| BumpOnDrop(g.0.clone())),
+            bump: BumpOnDrop(generation.0.clone()),
         }
     }
 

@@ -60,7 +60,7 @@ impl PgStorage {
     /// A write transaction (row locks and conditional updates do the serialising).
     pub(crate) async fn begin_write(&self) -> Result<super::WriteTx<sqlx::Postgres>, sqlx::Error> {
         let tx = self.pool.begin().await?;
-        Ok(super::WriteTx::new(tx, Some(&self.generation)))
+        Ok(super::WriteTx::new(tx, &self.generation))
     }
 
     /// [`Self::begin_write`] for the access path's group writes (counters and audit trail

@@ -66,7 +66,7 @@ impl SqliteStorage {
     /// another write (an audit append, say) commits in between, whatever the busy timeout.
     pub(crate) async fn begin_write(&self) -> Result<super::WriteTx<sqlx::Sqlite>, sqlx::Error> {
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(super::WriteTx::new(tx, Some(&self.generation)))
+        Ok(super::WriteTx::new(tx, &self.generation))
     }
 
     /// [`Self::begin_write`] for the access path's group writes (counters and audit trail

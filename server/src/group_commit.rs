@@ -505,7 +505,7 @@ async fn commit(storage: &dyn Storage, jobs: Vec<Job>) {
             );
             for reply in replies {
                 let _ = reply.send(Err(StorageError::CommitOutcomeUnknown(
-                    sqlx::Error::Protocol("the group's commit did not answer".into()),
+                    "the group's commit did not answer".into(),
                 )));
             }
         }

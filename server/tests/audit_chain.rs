@@ -295,12 +295,12 @@ async fn appended_ids_are_those_of_the_stored_rows() {
 
 /// The group writer's own connection after a failure: a group whose insert the database
 /// refuses (a trigger here) fails as a whole, its writes are retried alone, the bad one fails
-/// and the others land; the connection that held the failed transaction is dropped (rolling it
-/// back) and the next group runs on a fresh one, so the chain stays gapless and intact. (On
-/// PostgreSQL a connection kept after the failure would leave every later group inside the
-/// aborted transaction; on SQLite its next `BEGIN` would fail and replace it anyway.)
+/// and the others land, and the chain stays gapless and intact. On PostgreSQL the connection
+/// that held the failed transaction is dropped and the next group runs on a fresh one (a kept
+/// one would leave every later group inside the aborted transaction); SQLite's writer
+/// (rusqlite) rolls the transaction back and keeps its connection, which must then work.
 #[tokio::test]
-async fn a_failed_group_leaves_the_writer_working_on_a_fresh_connection() {
+async fn a_failed_group_leaves_the_writer_working() {
     for db in backends().await {
         let sqlite = db.url.starts_with("sqlite:");
         let f = Fixture::new(db).await;
@@ -358,9 +358,9 @@ async fn a_failed_group_leaves_the_writer_working_on_a_fresh_connection() {
     }
 }
 
-/// Verification reads a page as one JSON value built by the database: every value comes back
-/// exactly as written (quotes, backslashes, control characters, non-ASCII text, large
-/// integers, NULLs), so the recomputed hashes are those of the columns.
+/// A chain page returns every value exactly as written (quotes, backslashes, control
+/// characters, non-ASCII text, large integers, NULLs), so the recomputed hashes are those of
+/// the columns.
 #[tokio::test]
 async fn a_chain_page_returns_every_value_exactly() {
     for db in backends().await {
@@ -405,8 +405,9 @@ async fn a_chain_page_returns_every_value_exactly() {
 }
 
 /// SQLite keeps any type in any column: a column rewritten as a BLOB (here SQLite's binary
-/// JSON of the very same text, which its JSON functions would read back as that text) stops
-/// verification with an error naming the entry instead of passing as intact.
+/// JSON of the very same text, which its JSON functions would read back as that text) or an
+/// integer column rewritten as a REAL stops verification with an error naming the entry and
+/// the column instead of passing as intact.
 #[tokio::test]
 async fn a_column_rewritten_as_binary_is_refused_on_sqlite() {
     let f = Fixture::new(TestDb::sqlite()).await;
@@ -433,9 +434,21 @@ async fn a_column_rewritten_as_binary_is_refused_on_sqlite() {
     .await
     .unwrap_err();
     assert!(
-        err.to_string().contains(&format!("entry id {id} seq 4")),
+        err.to_string()
+            .contains(&format!("entry id {id} seq 4, column nik_hmac")),
         "{err}"
     );
+    // An earlier entry of the page: named first.
+    f.sql("UPDATE audit_events SET at_ms = at_ms + 0.5 WHERE seq = 2")
+        .await;
+    let err = verify(
+        f.storage.clone(),
+        &f.checkpoints(),
+        Some(&f.signer.verifying_key()),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("seq 2, column at_ms"), "{err}");
     f.done().await;
 }
 

@@ -1,9 +1,9 @@
 //! `sigap audit verify`: recomputes the whole chain from the database, page by page (never the
 //! whole trail in memory), against the signed checkpoints, and names the first bad entry.
 //!
-//! Pages are read several ahead (on SQLite each as one JSON value, on PostgreSQL as rows:
-//! `storage::audit_events::ChainPageSql`) and hashed on blocking threads; the checks
-//! themselves run in seq order.
+//! Pages are read several ahead (each on its own connection: on SQLite straight from the
+//! file through rusqlite, `storage::sqlite_sync::ChainPageReaders`; on PostgreSQL as rows)
+//! and hashed on blocking threads; the checks themselves run in seq order.
 //!
 //! Order of checks: every checkpoint's signature (a forged or altered checkpoint is reported
 //! first); then entries in seq order up to the head read at the start (gapless seq, `prev_hash`

@@ -430,8 +430,7 @@ impl ChainedInsert for sqlx::SqliteConnection {
     /// by a linear scan, and sqlx asks for every parameter's name when binding, so `$N` would
     /// cost time quadratic in the parameters (1,408 for 64 rows).
     fn insert_chained_sql(&self, rows: usize) -> &'static str {
-        static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-        chained_sql(&SQL, rows, |_| "?".to_string(), "")
+        sqlite_insert_chained_sql(rows)
     }
 
     /// No `RETURNING`: sqlx hands every returned row over from the connection's worker thread
@@ -490,6 +489,33 @@ impl ChainedInsert for sqlx::PgConnection {
     }
 }
 
+/// SQLite's chained insert of `rows` rows (1 to [`MAX_INSERT_ROWS`]), for sqlx's connections
+/// and the group writer's own (`storage::sqlite_sync`): anonymous `?` placeholders, bound in
+/// order (see `insert_chained_sql`), no `RETURNING`.
+pub(crate) fn sqlite_insert_chained_sql(rows: usize) -> &'static str {
+    static SQL: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    chained_sql(&SQL, rows, |_| "?".to_string(), "")
+}
+
+/// Chains `records` after the entry (`seq0`, `prev`): each one's (seq, previous hash in hex,
+/// hash in hex), and the last hash. Pure: the statements that place them are the caller's.
+pub(crate) fn chain_records(
+    records: &[AuditRecord],
+    seq0: i64,
+    mut prev: [u8; 32],
+) -> (Vec<(i64, String, String)>, [u8; 32]) {
+    use crate::audit::chain::{entry_hash_with, to_hex};
+    let mut buf = Vec::with_capacity(512);
+    let mut chained = Vec::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        let seq = seq0 + 1 + i as i64;
+        let hash = entry_hash_with(&mut buf, &prev, seq, r);
+        chained.push((seq, to_hex(&prev), to_hex(&hash)));
+        prev = hash;
+    }
+    (chained, prev)
+}
+
 /// The statement texts of every row count, built once with `placeholder(number)`.
 fn chained_sql(
     cell: &'static std::sync::OnceLock<Vec<String>>,
@@ -545,171 +571,13 @@ pub const CHAIN_PAGE: &str = concat!(
     " FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
 );
 
-/// How a backend reads one page of the chain.
-///
-/// SQLite answers it as **one** JSON array of arrays (columns in `chain_columns!` order) built by
-/// the database: as rows, every entry was a value handed from sqlx's worker thread to the
-/// reader with a wake-up, which bounded `sigap audit verify` to ~35,000 entries a second; one
-/// value a page is one hand-over (~200,000 a second). The JSON keeps every integer and text
-/// value exactly (integers as numbers, text escaped and unescaped losslessly), so the hashes
-/// recomputed from it are those of the columns; a REAL or a BLOB (only written from outside)
-/// makes the page an error, as sqlx's typed decoding did. PostgreSQL reads rows ([`CHAIN_PAGE`]): its `json_build_array`
-/// costs ~10 µs an entry, more than the rows' binary protocol.
-pub trait ChainPageSql {
-    /// Entries with `seq > $1 AND seq <= $2`, in seq order, at most `$3`, as one JSON text;
-    /// `None`: read rows.
-    const CHAIN_PAGE_JSON: Option<&'static str>;
-}
-
-impl ChainPageSql for sqlx::Sqlite {
-    // A 24th element counts the entry's columns holding a BLOB: the table is not STRICT, and
-    // `json_array` writes a BLOB that looks like SQLite's binary JSON as the JSON it encodes,
-    // so a tampered column holding the original text as JSONB would read back equal (while
-    // SQL comparisons, the auditors' search, no longer match it). Such an entry is refused.
-    const CHAIN_PAGE_JSON: Option<&'static str> = Some(concat!(
-        "SELECT json_group_array(json_array(",
-        chain_columns!(),
-        ", ",
-        "(typeof(id) = 'blob') + (typeof(seq) = 'blob') + (typeof(prev_hash) = 'blob') + ",
-        "(typeof(entry_hash) = 'blob') + (typeof(at_ms) = 'blob') + ",
-        "(typeof(event) = 'blob') + (typeof(outcome) = 'blob') + ",
-        "(typeof(actor_account_id) = 'blob') + (typeof(actor_username) = 'blob') + ",
-        "(typeof(institution_id) = 'blob') + (typeof(subject) = 'blob') + ",
-        "(typeof(detail) = 'blob') + (typeof(client_ip) = 'blob') + ",
-        "(typeof(request_id) = 'blob') + (typeof(channel) = 'blob') + ",
-        "(typeof(purpose) = 'blob') + (typeof(local_user_id) = 'blob') + ",
-        "(typeof(dukcapil_user_id) = 'blob') + (typeof(nik_hmac) = 'blob') + ",
-        "(typeof(nik_masked) = 'blob') + (typeof(outcome_code) = 'blob') + ",
-        "(typeof(quota_state) = 'blob') + (typeof(latency_ms) = 'blob')",
-        ") ORDER BY seq) FROM (SELECT ",
-        chain_columns!(),
-        " FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3)"
-    ));
-}
-
-impl ChainPageSql for sqlx::Postgres {
-    const CHAIN_PAGE_JSON: Option<&'static str> = None;
-}
-
-/// The JSON chain page statement of `pool`'s backend, if it reads pages as JSON.
-pub fn chain_page_json<DB: sqlx::Database + ChainPageSql>(
-    _pool: &sqlx::Pool<DB>,
-) -> Option<&'static str> {
-    DB::CHAIN_PAGE_JSON
-}
-
-/// Reads a page written by a [`ChainPageSql::CHAIN_PAGE_JSON`] statement.
-///
-/// # Errors
-/// [`StorageError::Corrupt`] when the text is not such a page (a value of the wrong type in a
-/// column, say), naming what was wrong.
-pub fn parse_chain_page(json: &str) -> Result<Vec<ChainEntry>, StorageError> {
-    let rows: Vec<PageEntry> = serde_json::from_str(json)
-        .map_err(|e| StorageError::Corrupt(format!("audit chain page: {e}")))?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
-}
-
-/// One entry of a JSON chain page: an array of the 23 columns and the count of those holding a
-/// BLOB.
-struct PageEntry(ChainEntry);
-
-impl<'de> Deserialize<'de> for PageEntry {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Columns;
-        impl<'de> serde::de::Visitor<'de> for Columns {
-            type Value = PageEntry;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an audit entry's 23 columns and its count of binary columns")
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(
-                self,
-                mut s: A,
-            ) -> Result<PageEntry, A::Error> {
-                use serde::de::Error as _;
-                let id: i64 = s
-                    .next_element()?
-                    .ok_or_else(|| A::Error::invalid_length(0, &Columns))?;
-                let seq: i64 = s
-                    .next_element()?
-                    .ok_or_else(|| A::Error::invalid_length(1, &Columns))?;
-                let mut n = 2usize;
-                // The next column in order; an error names the entry and the column.
-                macro_rules! next {
-                    ($name:literal) => {{
-                        n += 1;
-                        s.next_element()
-                            .map_err(|e| {
-                                A::Error::custom(format!(
-                                    "entry id {id} seq {seq}, column {}: {e}",
-                                    $name
-                                ))
-                            })?
-                            .ok_or_else(|| A::Error::invalid_length(n - 1, &Columns))?
-                    }};
-                }
-                let prev_hash = next!("prev_hash");
-                let entry_hash = next!("entry_hash");
-                let at_ms = next!("at_ms");
-                let event = next!("event");
-                let outcome = next!("outcome");
-                let actor_account_id = next!("actor_account_id");
-                let actor_username = next!("actor_username");
-                let institution_id = next!("institution_id");
-                let subject = next!("subject");
-                let detail = next!("detail");
-                let client_ip = next!("client_ip");
-                let request_id = next!("request_id");
-                let channel = next!("channel");
-                let purpose = next!("purpose");
-                let local_user_id = next!("local_user_id");
-                let dukcapil_user_id = next!("dukcapil_user_id");
-                let nik_hmac = next!("nik_hmac");
-                let nik_masked = next!("nik_masked");
-                let outcome_code = next!("outcome_code");
-                let quota_state = next!("quota_state");
-                let latency_ms = next!("latency_ms");
-                let blobs: i64 = next!("(binary columns)");
-                if blobs != 0 {
-                    return Err(A::Error::custom(format!(
-                        "entry id {id} seq {seq}: {blobs} column(s) hold binary values where \
-                         the trail stores text or integers (written outside SIGAP)"
-                    )));
-                }
-                if s.next_element::<serde::de::IgnoredAny>()?.is_some() {
-                    return Err(A::Error::invalid_length(n + 1, &Columns));
-                }
-                Ok(PageEntry(ChainEntry {
-                    id,
-                    seq,
-                    prev_hash,
-                    entry_hash,
-                    record: AuditRecord {
-                        at_ms,
-                        event,
-                        outcome,
-                        actor_account_id,
-                        actor_username,
-                        institution_id,
-                        subject,
-                        detail,
-                        client_ip,
-                        request_id,
-                        channel,
-                        purpose,
-                        local_user_id,
-                        dukcapil_user_id,
-                        nik_hmac,
-                        nik_masked,
-                        outcome_code,
-                        quota_state,
-                        latency_ms,
-                    },
-                }))
-            }
-        }
-        d.deserialize_seq(Columns)
-    }
-}
+/// The entries with `$1 < seq <= $2`, in seq order, at most `$3` (SQLite's page read, on its
+/// own connections: `storage::sqlite_sync::ChainPageReaders`).
+pub const CHAIN_PAGE_BOUNDED: &str = concat!(
+    "SELECT ",
+    chain_columns!(),
+    " FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3"
+);
 
 pub const FIRST_UNCHAINED: &str = "SELECT MIN(id) FROM audit_events WHERE seq IS NULL";
 
@@ -773,21 +641,12 @@ macro_rules! append_chained {
         let records: &[$crate::storage::AuditRecord] = $records;
         let hint: Option<(i64, [u8; 32])> = $hint;
         async {
-            use $crate::audit::chain::{entry_hash_with, to_hex};
+            use $crate::audit::chain::to_hex;
             use $crate::storage::StorageError;
             let mut out = Vec::with_capacity(records.len());
             let n = records.len() as i64;
-            // Hash every entry (seq, prev hex, hash hex) from a head; the last hash.
-            let chain_from = |seq0: i64, mut prev: [u8; 32]| {
-                let mut buf = Vec::with_capacity(512);
-                let mut chained: Vec<(i64, String, String)> = Vec::with_capacity(records.len());
-                for (i, r) in records.iter().enumerate() {
-                    let seq = seq0 + 1 + i as i64;
-                    let hash = entry_hash_with(&mut buf, &prev, seq, r);
-                    chained.push((seq, to_hex(&prev), to_hex(&hash)));
-                    prev = hash;
-                }
-                (chained, prev)
+            let chain_from = |seq0: i64, prev: [u8; 32]| {
+                $crate::storage::audit_events::chain_records(records, seq0, prev)
             };
             if records.is_empty() {
                 // Nothing moves: the head is still where the hint says, if anywhere.
@@ -1003,24 +862,7 @@ macro_rules! impl_audit_event_store {
                 up_to_seq: i64,
                 limit: i64,
             ) -> Result<Vec<$crate::storage::ChainEntry>, $crate::storage::StorageError> {
-                use $crate::storage::audit_events as ae;
-                if let Some(sql) = ae::chain_page_json(&self.pool) {
-                    let json: String = sqlx::query_scalar(sql)
-                        .bind(after_seq)
-                        .bind(up_to_seq)
-                        .bind(limit)
-                        .fetch_one(&self.pool)
-                        .await?;
-                    return ae::parse_chain_page(&json);
-                }
-                let mut rows: Vec<$crate::storage::ChainEntry> = sqlx::query_as(ae::CHAIN_PAGE)
-                    .bind(after_seq)
-                    .bind(limit)
-                    .fetch_all(&self.pool)
-                    .await?;
-                // In seq order: those past the head are at the end.
-                rows.retain(|e| e.seq <= up_to_seq);
-                Ok(rows)
+                self.read_chain_page(after_seq, up_to_seq, limit).await
             }
 
             async fn audit_first_unchained(
@@ -1079,53 +921,3 @@ macro_rules! impl_audit_event_store {
     };
 }
 pub(crate) use impl_audit_event_store;
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn a_json_page_reads_every_column_in_order_and_refuses_other_shapes() {
-        let row = r#"[7, 3, "00", "ab", 1795748400000, "nik.lookup", "success", null, "op \"1\"",
-            1, null, "{}", "10.0.0.1", "req-1", "api", "Banjir\nKali", "L-1", "BPBD3313", "cd",
-            "3313********0001", "00", "1/100", 9223372036854775807, 0]"#;
-        let page = parse_chain_page(&format!("[{row}]")).unwrap();
-        assert_eq!(page.len(), 1);
-        let e = &page[0];
-        assert_eq!((e.id, e.seq), (7, 3));
-        assert_eq!(
-            (e.prev_hash.as_deref(), e.entry_hash.as_deref()),
-            (Some("00"), Some("ab"))
-        );
-        assert_eq!(e.record.at_ms, 1_795_748_400_000);
-        assert_eq!(e.record.actor_account_id, None);
-        assert_eq!(e.record.actor_username.as_deref(), Some("op \"1\""));
-        assert_eq!(e.record.purpose.as_deref(), Some("Banjir\nKali"));
-        assert_eq!(e.record.quota_state.as_deref(), Some("1/100"));
-        assert_eq!(e.record.latency_ms, Some(i64::MAX));
-        assert!(parse_chain_page("[]").unwrap().is_empty());
-        let wrong = row.replacen("1795748400000", "\"1795748400000\"", 1);
-        let Err(StorageError::Corrupt(message)) = parse_chain_page(&format!("[{wrong}]")) else {
-            panic!("a text at_ms was read");
-        };
-        assert!(message.contains("id 7 seq 3, column at_ms"), "{message}");
-        // A column short, one too many, a text where a number belongs: a corrupt page.
-        let short = row.rsplit_once(',').unwrap().0.to_string() + "]";
-        let long = row.trim_end_matches(']').to_string() + ", 1]";
-        let wrong = row.replacen("1795748400000", "\"1795748400000\"", 1);
-        let binary = row.replacen("9223372036854775807, 0]", "9223372036854775807, 1]", 1);
-        assert!(binary != row);
-        for bad in [short, long, wrong, binary, "{}".into(), "[[1]]".into()] {
-            let text = if bad.starts_with("[[") || bad == "{}" {
-                bad
-            } else {
-                format!("[{bad}]")
-            };
-            assert!(
-                matches!(parse_chain_page(&text), Err(StorageError::Corrupt(_))),
-                "{text}"
-            );
-        }
-    }
-}

@@ -21,7 +21,8 @@
 //! caller hears "done" only after its group committed.
 
 use super::{
-    AppendedEntry, NewAccessEvent, ReserveOutcome, ReserveRequest, Settlement, StorageError,
+    AppendedEntry, AuditRecord, NewAccessEvent, ReserveOutcome, ReserveRequest, Settlement,
+    StorageError,
 };
 use std::collections::BTreeMap;
 use time::Date;
@@ -469,6 +470,40 @@ impl Ledger {
     }
 }
 
+/// The access entries of a group, in queue order.
+pub fn access_records(ops: &[BatchOp]) -> Vec<AuditRecord> {
+    ops.iter()
+        .filter_map(|op| match op {
+            BatchOp::Finish { event, .. } => Some(AuditRecord::from(event.as_ref())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Each write's answer once the group committed: the decisions, with the chained entries
+/// (in queue order) given to the access entries.
+pub fn answers(
+    decided: Vec<Decided>,
+    appended: Vec<AppendedEntry>,
+) -> Result<Vec<BatchDone>, StorageError> {
+    let mut entries = appended.into_iter();
+    decided
+        .into_iter()
+        .map(|d| match d {
+            Decided::Reserved(outcome) => Ok(BatchDone::Reserved(outcome)),
+            Decided::Leased(grant) => Ok(BatchDone::Leased(grant)),
+            Decided::Settled(settled) => Ok(BatchDone::Settled(settled)),
+            Decided::Returned => Ok(BatchDone::Returned),
+            Decided::Finish { settled } => entries
+                .next()
+                .map(|entry| BatchDone::Finished { entry, settled })
+                .ok_or_else(|| {
+                    StorageError::Corrupt("group commit: an entry was not chained".into())
+                }),
+        })
+        .collect()
+}
+
 fn not_locked() -> StorageError {
     StorageError::Corrupt("group commit: a counter row was not locked".into())
 }
@@ -516,8 +551,8 @@ macro_rules! impl_batch_store {
                 &self,
                 ops: &[$crate::storage::BatchOp],
             ) -> Result<Vec<$crate::storage::BatchDone>, $crate::storage::StorageError> {
-                use $crate::storage::batch::{self as b, Decided, LockMode, OperatorDay, UserDay};
-                use $crate::storage::{AuditRecord, BatchDone, BatchOp, StorageError};
+                use $crate::storage::StorageError;
+                use $crate::storage::batch::{self as b, LockMode, OperatorDay, UserDay};
                 if ops.is_empty() {
                     return Ok(Vec::new());
                 }
@@ -640,39 +675,16 @@ macro_rules! impl_batch_store {
                         _ => {}
                     }
                 }
-                let records: Vec<AuditRecord> = ops
-                    .iter()
-                    .filter_map(|op| match op {
-                        BatchOp::Finish { event, .. } => Some(AuditRecord::from(event.as_ref())),
-                        _ => None,
-                    })
-                    .collect();
+                let records = b::access_records(ops);
                 // The head this process wrote last, taken: any failure below leaves none.
                 let hint = self.head_hint.take();
                 let (appended, head) =
                     $crate::storage::audit_events::append_chained!(&mut *tx, &records, hint)?;
                 tx.commit()
                     .await
-                    .map_err(StorageError::CommitOutcomeUnknown)?;
+                    .map_err(|e| StorageError::CommitOutcomeUnknown(e.to_string()))?;
                 self.head_hint.set(head);
-                let mut entries = appended.into_iter();
-                decided
-                    .into_iter()
-                    .map(|d| match d {
-                        Decided::Reserved(outcome) => Ok(BatchDone::Reserved(outcome)),
-                        Decided::Leased(grant) => Ok(BatchDone::Leased(grant)),
-                        Decided::Settled(settled) => Ok(BatchDone::Settled(settled)),
-                        Decided::Returned => Ok(BatchDone::Returned),
-                        Decided::Finish { settled } => entries
-                            .next()
-                            .map(|entry| BatchDone::Finished { entry, settled })
-                            .ok_or_else(|| {
-                                StorageError::Corrupt(
-                                    "group commit: an entry was not chained".into(),
-                                )
-                            }),
-                    })
-                    .collect()
+                b::answers(decided, appended)
             }
         }
     };

@@ -20,6 +20,7 @@ pub(crate) mod quota;
 pub(crate) mod readers;
 pub(crate) mod sessions;
 mod sqlite;
+mod sqlite_sync;
 pub(crate) mod throttle;
 
 pub use accounts::{
@@ -146,20 +147,16 @@ impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
     }
 }
 
-/// The group writer's own connection, outside the pool (clones share it). Two costs of a
-/// pooled connection are paid on every group otherwise: sqlx tests a connection given back to
-/// the pool with a ping (a round trip to SQLite's worker thread or to the PostgreSQL server,
-/// and PostgreSQL pings again before handing one out), and with SQLite a group landing on a
-/// connection other than the last writer's finds that the database changed under it, so
-/// SQLite empties that connection's page cache at `BEGIN` and reads the trail's index pages
-/// back. One connection that only the group writer uses keeps its cache warm and costs no
-/// pings. It is taken from the pool (`detach`, with the pool's settings; the pool may open a
-/// replacement, so a storage has up to one connection more than the pool's maximum, and the
-/// pool's lifetime and idle limits do not apply to it) when first needed, and dropped, not
-/// reused, after any failure: a transaction left open by an error or a cancellation is rolled
-/// back when its connection closes (SQLite: on the connection's worker thread, so the next
-/// group may wait for the write lock briefly; PostgreSQL: when the server sees the socket
-/// closed), and the next group takes another connection from the pool.
+/// The PostgreSQL group writer's own connection, outside the pool (clones share it); SQLite's
+/// writer has its own, synchronous one (`sqlite_sync`). A pooled connection cost a ping on
+/// every group otherwise: sqlx tests a connection given back to the pool with a round trip to
+/// the server, and PostgreSQL's pool pings again before handing one out. It is taken from the
+/// pool (`detach`, with the pool's settings; the pool may open a replacement, so a storage has
+/// up to one connection more than the pool's maximum, and the pool's lifetime and idle limits
+/// do not apply to it) when first needed, and dropped, not reused, after any failure: a
+/// transaction left open by an error or a cancellation is rolled back when the server sees the
+/// socket closed, and the next group takes another connection from the pool. Generic over the
+/// backend, used by PostgreSQL only.
 pub(crate) struct BatchConn<DB: sqlx::Database>(Arc<tokio::sync::Mutex<Option<DB::Connection>>>);
 
 impl<DB: sqlx::Database> Clone for BatchConn<DB> {
@@ -186,27 +183,20 @@ impl<DB: sqlx::Database> BatchTx<DB>
 where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
-    /// Starts a transaction with `begin` (e.g. `BEGIN IMMEDIATE`) on the writer's connection,
-    /// taking one from `pool` if there is none. A kept connection that fails to begin (the
-    /// server closed it while idle, say) is dropped and a fresh one tried once; one that was
-    /// only refused because another writer holds the database (SQLite's busy timeout ran out)
-    /// is kept, and the error returned.
+    /// Starts a transaction with `begin` on the writer's connection, taking one from `pool`
+    /// if there is none. A kept connection that fails to begin (the server closed it while
+    /// idle, say) is dropped and a fresh one tried once.
     pub(crate) async fn begin(
         batch: &BatchConn<DB>,
         pool: &sqlx::Pool<DB>,
         begin: &'static str,
     ) -> Result<Self, sqlx::Error> {
         let mut slot = batch.0.clone().lock_owned().await;
-        if let Some(mut conn) = slot.take() {
-            match sqlx::Executor::execute(&mut conn, begin).await {
-                Ok(_) => return Ok(BatchTx { slot, conn }),
-                Err(e) if database_busy(&e) => {
-                    *slot = Some(conn);
-                    return Err(e);
-                }
-                // Dropped: a fresh connection below.
-                Err(_) => {}
-            }
+        // A kept connection that fails to begin is dropped: a fresh one below.
+        if let Some(mut conn) = slot.take()
+            && sqlx::Executor::execute(&mut conn, begin).await.is_ok()
+        {
+            return Ok(BatchTx { slot, conn });
         }
         let mut conn = pool.acquire().await?.detach();
         sqlx::Executor::execute(&mut conn, begin).await?;
@@ -220,19 +210,6 @@ where
         *slot = Some(conn);
         Ok(())
     }
-}
-
-/// SQLite's "database is busy / locked" (result codes 5 and 6, with their extended forms):
-/// another connection holds the write lock; the connection itself is fine. PostgreSQL's codes
-/// are five-character SQLSTATEs ("57P01"), never such a short number.
-fn database_busy(e: &sqlx::Error) -> bool {
-    let sqlx::Error::Database(d) = e else {
-        return false;
-    };
-    d.code()
-        .filter(|c| c.len() < 5)
-        .and_then(|c| c.parse::<i32>().ok())
-        .is_some_and(|code| matches!(code & 0xff, 5 | 6))
 }
 
 impl<DB: sqlx::Database> std::ops::Deref for BatchTx<DB> {
@@ -286,7 +263,10 @@ pub enum StorageError {
     /// The commit of a write failed in a way that leaves its outcome unknown (e.g. the
     /// connection dropped after COMMIT was sent): it must not be written again blindly.
     #[error("commit outcome unknown: {0}")]
-    CommitOutcomeUnknown(sqlx::Error),
+    CommitOutcomeUnknown(String),
+    /// A failure of the SQLite group writer's own connection (`sqlite_sync`, rusqlite).
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
     #[error("migration error: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
@@ -300,7 +280,9 @@ impl StorageError {
             StorageError::Rejected { code, .. } => code,
             StorageError::Corrupt(_) => "STORAGE_CORRUPT",
             StorageError::BadUrl(_) => "DATABASE_URL_INVALID",
-            StorageError::Database(_) | StorageError::CommitOutcomeUnknown(_) => "DATABASE_ERROR",
+            StorageError::Database(_)
+            | StorageError::Sqlite(_)
+            | StorageError::CommitOutcomeUnknown(_) => "DATABASE_ERROR",
             StorageError::Migrate(_) => "MIGRATION_ERROR",
         }
     }
@@ -310,6 +292,25 @@ impl StorageError {
             sqlx::Error::Database(db) if db.is_unique_violation() => StorageError::Conflict,
             sqlx::Error::RowNotFound => StorageError::NotFound,
             _ => StorageError::Database(e),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StorageError {
+    /// As [`StorageError::from_write`]: a unique key taken is a conflict, no row is "not found".
+    fn from(e: rusqlite::Error) -> Self {
+        match &e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.extended_code,
+                    rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                ) =>
+            {
+                StorageError::Conflict
+            }
+            rusqlite::Error::QueryReturnedNoRows => StorageError::NotFound,
+            _ => StorageError::Sqlite(e),
         }
     }
 }

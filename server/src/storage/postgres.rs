@@ -71,6 +71,23 @@ impl PgStorage {
     ) -> Result<super::BatchTx<sqlx::Postgres>, sqlx::Error> {
         super::BatchTx::begin(&self.batch_conn, &self.pool, "BEGIN").await
     }
+
+    /// One page of the audit chain (`AuditEventStore::audit_chain_page`): rows in seq order
+    /// (`CHAIN_PAGE`, which walks the `seq` index), those past `up_to_seq` dropped here.
+    async fn read_chain_page(
+        &self,
+        after_seq: i64,
+        up_to_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<super::ChainEntry>, StorageError> {
+        let mut rows: Vec<super::ChainEntry> = sqlx::query_as(super::audit_events::CHAIN_PAGE)
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.retain(|e| e.seq <= up_to_seq);
+        Ok(rows)
+    }
 }
 
 impl_institution_store!(PgStorage);

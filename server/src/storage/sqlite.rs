@@ -1,6 +1,5 @@
 //! The SQLite backend: the embedded default, one file in the data folder, WAL journal.
 
-use super::batch::impl_batch_store;
 use super::quota::impl_quota_store;
 use super::readers::impl_reader_store;
 use super::{
@@ -11,7 +10,7 @@ use super::{
     sessions::impl_session_record_store, throttle::impl_throttle_store,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
-use std::{str::FromStr, time::Duration};
+use std::{str::FromStr, sync::Arc, time::Duration};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -20,7 +19,10 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 pub struct SqliteStorage {
     generation: super::WriteGeneration,
     head_hint: super::HeadHint,
-    batch_conn: super::BatchConn<sqlx::Sqlite>,
+    /// The group writer's connection (rusqlite, synchronous: `super::sqlite_sync`).
+    writer: Arc<super::sqlite_sync::SqliteWriter>,
+    /// `sigap audit verify`'s page reads (rusqlite: `super::sqlite_sync`).
+    page_readers: Arc<super::sqlite_sync::ChainPageReaders>,
     pool: SqlitePool,
 }
 
@@ -40,6 +42,7 @@ impl SqliteStorage {
             // which otherwise are read back with a system call on nearly every insert.
             .pragma("cache_size", "-32768")
             .pragma("mmap_size", "268435456");
+        let file = options.get_filename().to_path_buf();
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             // No ping before handing out a connection: a connection to a local file cannot go
@@ -52,7 +55,8 @@ impl SqliteStorage {
         let storage = SqliteStorage {
             generation: super::WriteGeneration::default(),
             head_hint: super::HeadHint::default(),
-            batch_conn: super::BatchConn::default(),
+            writer: Arc::new(super::sqlite_sync::SqliteWriter::new(file.clone())),
+            page_readers: Arc::new(super::sqlite_sync::ChainPageReaders::new(file)),
             pool,
         };
         super::AuditEventStore::audit_chain_genesis(&storage).await?;
@@ -69,13 +73,31 @@ impl SqliteStorage {
         Ok(super::WriteTx::new(tx, &self.generation))
     }
 
-    /// [`Self::begin_write`] for the access path's group writes (counters and audit trail
-    /// only), on the group writer's own connection (`BatchConn`): does not move the write
-    /// generation.
-    pub(crate) async fn begin_batch_write(
+    /// One page of the audit chain (`AuditEventStore::audit_chain_page`), read on a blocking
+    /// thread by one of the page readers.
+    async fn read_chain_page(
         &self,
-    ) -> Result<super::BatchTx<sqlx::Sqlite>, sqlx::Error> {
-        super::BatchTx::begin(&self.batch_conn, &self.pool, "BEGIN IMMEDIATE").await
+        after_seq: i64,
+        up_to_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<super::ChainEntry>, StorageError> {
+        let readers = self.page_readers.clone();
+        tokio::task::spawn_blocking(move || readers.read(after_seq, up_to_seq, limit))
+            .await
+            .map_err(|e| StorageError::Corrupt(format!("audit chain page reader stopped: {e}")))?
+    }
+}
+
+/// The access path's group writes go to the writer's own connection (`super::sqlite_sync`),
+/// synchronously: the group writer calls this from its own thread. They do not move the write
+/// generation (counters and the audit trail are never cached).
+#[async_trait::async_trait]
+impl super::BatchStore for SqliteStorage {
+    async fn apply_batch(
+        &self,
+        ops: &[super::BatchOp],
+    ) -> Result<Vec<super::BatchDone>, StorageError> {
+        self.writer.apply(ops, &self.head_hint)
     }
 }
 
@@ -90,6 +112,5 @@ impl_credential_store!(SqliteStorage);
 impl_throttle_store!(SqliteStorage);
 impl_api_token_store!(SqliteStorage);
 impl_quota_store!(SqliteStorage);
-impl_batch_store!(SqliteStorage);
 impl_reader_store!(SqliteStorage);
 impl_storage!(SqliteStorage, BackendKind::Sqlite, MIGRATOR);

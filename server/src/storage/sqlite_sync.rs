@@ -1,0 +1,474 @@
+//! SQLite's synchronous connections (rusqlite, over the same SQLite library sqlx links: one
+//! `libsqlite3-sys` in the graph) for the two hot paths where sqlx's per-statement and per-row
+//! hand-overs to its worker thread cost more than the work: the group writer
+//! ([`SqliteWriter`]) and the chain page reads of `sigap audit verify` ([`ChainPageReaders`]).
+//!
+//! **The writer**: the access path's group writes ([`super::BatchStore::apply_batch`]: counter
+//! rows and chained access entries, see [`super::batch`]) run synchronously on the calling
+//! thread.
+//!
+//! Why not sqlx here: sqlx runs each statement of a SQLite connection on that connection's
+//! worker thread, so every statement of a group (`BEGIN`, the counter locks and write-backs,
+//! the chain head, the insert, `COMMIT`) was a hand-over to that thread and a wake-up back; on
+//! a busy two-core host most of a group's time was those scheduling waits, and every request
+//! waits for its group. The group writer already drains on a thread of its own
+//! ([`crate::group_commit`]), so the statements run right there. Everything else (reads,
+//! administration, single audit appends, migrations) stays on sqlx's pool; SQLite's file
+//! locking (WAL, `BEGIN IMMEDIATE`, the busy timeout) orders this connection's transactions
+//! with the pool's as it orders the pool's own.
+//!
+//! The statements, their order and their meaning are those of the sqlx path PostgreSQL takes
+//! (`impl_batch_store!`): lock the counter rows in key order, decide in memory
+//! ([`super::batch::Ledger`]), write each touched row once, chain the entries
+//! ([`super::audit_events`]' head compare-and-set and multi-row insert), commit.
+
+use super::audit_events as ae;
+use super::batch::{self as b, LockMode, OperatorDay, UserDay};
+use super::{
+    AppendedEntry, AuditRecord, BatchDone, BatchOp, ChainEntry, HeadAt, HeadHint, StorageError,
+};
+use crate::audit::chain::to_hex;
+use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The writer's connection to one database file, opened when first needed.
+pub(crate) struct SqliteWriter {
+    path: PathBuf,
+    conn: Mutex<Option<Connection>>,
+}
+
+impl SqliteWriter {
+    /// For the database file at `path` (as the pool opened it; the file exists and is in WAL
+    /// mode by then).
+    pub(crate) fn new(path: PathBuf) -> Self {
+        SqliteWriter {
+            path,
+            conn: Mutex::new(None),
+        }
+    }
+
+    /// The pool's settings (`SqliteStorage::connect`) that matter to a writer: the busy
+    /// timeout, foreign keys, `synchronous = FULL` (a group is durable when answered), the
+    /// page cache and memory-mapped reads; and room for every statement text (the 64 insert
+    /// sizes and the counter statements).
+    fn open(&self) -> Result<Connection, StorageError> {
+        let conn = Connection::open(&self.path)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(256);
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
+             PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;",
+        )?;
+        Ok(conn)
+    }
+
+    /// Applies `ops` in one transaction, blocking the calling thread until it committed (the
+    /// group writer's drain thread; called on an async runtime's own thread it would hold that
+    /// thread for the group's time, including a busy wait for the write lock). `head` is the
+    /// chain head this process wrote last (taken here; set again after the commit).
+    ///
+    /// After a failure the transaction is rolled back (rusqlite rolls back a transaction
+    /// dropped uncommitted) and the connection kept for the next group; a connection whose
+    /// rollback failed (a transaction still open) is closed instead, which rolls back too.
+    pub(crate) fn apply(
+        &self,
+        ops: &[BatchOp],
+        head: &HeadHint,
+    ) -> Result<Vec<BatchDone>, StorageError> {
+        if ops.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut slot = self
+            .conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut conn = match slot.take() {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        let result = apply_on(&mut conn, ops, head);
+        if conn.is_autocommit() {
+            *slot = Some(conn);
+        }
+        result
+    }
+}
+
+/// Prepares (or takes from the connection's cache) one of the SQL texts shared with sqlx, whose
+/// placeholders are `$1`, `$2`, …: SQLite reads `$N` as a *named* parameter and numbers named
+/// parameters in order of first appearance, so `SET used = $3 … WHERE id = $1` would take the
+/// first value for `$3`. sqlx binds them by name; here they are rewritten to `?N`, which SQLite
+/// numbers by N, so positional `params![]` bind `$1` first whatever the order in the text.
+fn prepare<'c>(conn: &'c Connection, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    conn.prepare_cached(&numbered(sql))
+}
+
+/// `sql` with every `$N` placeholder written `?N` (the shared texts have no `$` elsewhere).
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('?');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn apply_on(
+    conn: &mut Connection,
+    ops: &[BatchOp],
+    head: &HeadHint,
+) -> Result<Vec<BatchDone>, StorageError> {
+    let (user_rows, operator_rows) = b::rows_to_lock(ops);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut ledger = b::Ledger::default();
+    let user_day = |r: &rusqlite::Row<'_>| {
+        Ok(UserDay {
+            used: r.get(0)?,
+            spent: r.get(1)?,
+            ambiguous: r.get(2)?,
+            refunded: r.get(3)?,
+            held: r.get(4)?,
+            exhausted_at: r.get(5)?,
+            ..UserDay::default()
+        })
+    };
+    for ((user_id, day), mode) in user_rows {
+        let row = match mode {
+            LockMode::Create {
+                institution_id,
+                daily_limit,
+                now_ms,
+            } => prepare(&tx, b::LOCK_USER_DAY_CREATE)?
+                .query_row(
+                    params![user_id, day, institution_id, daily_limit, now_ms],
+                    user_day,
+                )
+                .optional()?,
+            LockMode::Existing => prepare(&tx, b::LOCK_USER_DAY)?
+                .query_row(params![user_id, day], user_day)
+                .optional()?,
+        };
+        ledger.users.insert((user_id, day), row);
+    }
+    for ((account_id, day), mode) in operator_rows {
+        let used: Option<i64> = match mode {
+            LockMode::Create { now_ms, .. } => prepare(&tx, b::LOCK_OPERATOR_DAY_CREATE)?
+                .query_row(params![account_id, day, now_ms], |r| r.get(0))
+                .optional()?,
+            LockMode::Existing => prepare(&tx, b::LOCK_OPERATOR_DAY)?
+                .query_row(params![account_id, day], |r| r.get(0))
+                .optional()?,
+        };
+        let state = used.map(|used| OperatorDay {
+            used,
+            ..OperatorDay::default()
+        });
+        ledger.operators.insert((account_id, day), state);
+    }
+    let decided = ledger.apply(ops)?;
+    // Each locked row once, as `impl_batch_store!` does: written back if changed, removed if
+    // the lock step created it and it counts nothing.
+    for ((user_id, day), state) in &ledger.users {
+        match state {
+            Some(u) if u.touched => {
+                prepare(&tx, b::WRITE_USER_DAY)?.execute(params![
+                    user_id,
+                    day,
+                    u.used,
+                    u.spent,
+                    u.ambiguous,
+                    u.refunded,
+                    u.exhausted_at,
+                    u.daily_limit,
+                    u.updated_at,
+                    u.held
+                ])?;
+            }
+            Some(u) if u.counts_nothing() => {
+                prepare(&tx, b::DROP_EMPTY_USER_DAY)?.execute(params![user_id, day])?;
+            }
+            _ => {}
+        }
+    }
+    for ((account_id, day), state) in &ledger.operators {
+        match state {
+            Some(o) if o.touched => {
+                prepare(&tx, b::WRITE_OPERATOR_DAY)?.execute(params![
+                    account_id,
+                    day,
+                    o.used,
+                    o.updated_at
+                ])?;
+            }
+            Some(o) if o.used == 0 => {
+                prepare(&tx, b::DROP_EMPTY_OPERATOR_DAY)?.execute(params![account_id, day])?;
+            }
+            _ => {}
+        }
+    }
+    let records = b::access_records(ops);
+    // The head this process wrote last, taken: any failure below leaves none.
+    let hint = head.take();
+    let (appended, new_head) = append_chained(&tx, &records, hint)?;
+    tx.commit()
+        .map_err(|e| StorageError::CommitOutcomeUnknown(e.to_string()))?;
+    head.set(new_head);
+    b::answers(decided, appended)
+}
+
+/// `append_chained!` on this connection: the entries chained after the head (moved by one
+/// compare-and-set when `hint` is still the head, taken otherwise), inserted with as few
+/// multi-row statements as the chunk size allows; the ids follow from the last inserted id
+/// (see `ChainedInsert for SqliteConnection`). Answers the entries and the new head.
+fn append_chained(
+    tx: &Transaction<'_>,
+    records: &[AuditRecord],
+    hint: Option<HeadAt>,
+) -> Result<(Vec<AppendedEntry>, Option<HeadAt>), StorageError> {
+    if records.is_empty() {
+        return Ok((Vec::new(), hint));
+    }
+    let n = records.len() as i64;
+    let mut moved = None;
+    if let Some((seq0, hash0)) = hint {
+        let (chained, last) = ae::chain_records(records, seq0, hash0);
+        let changed = prepare(tx, ae::CAS_HEAD)?.execute(params![
+            seq0 + n,
+            to_hex(&last),
+            seq0,
+            to_hex(&hash0)
+        ])?;
+        if changed == 1 {
+            moved = Some((chained, last));
+        }
+    }
+    let (chained, last, set_hash) = match moved {
+        Some((chained, last)) => (chained, last, false),
+        None => {
+            let (last_seq, prev_hex): (i64, String) = prepare(tx, ae::TAKE_HEAD)?
+                .query_row(params![n], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let prev = ae::head_hash_bytes(&prev_hex)?;
+            let (chained, last) = ae::chain_records(records, last_seq - n, prev);
+            (chained, last, true)
+        }
+    };
+    let mut out = Vec::with_capacity(records.len());
+    let mut at = 0usize;
+    while at < records.len() {
+        let size = ae::chunk_size(records.len() - at);
+        let mut insert = tx.prepare_cached(ae::sqlite_insert_chained_sql(size))?;
+        let mut i = 0usize;
+        let mut bind = |value: &dyn rusqlite::ToSql| {
+            i += 1;
+            insert.raw_bind_parameter(i, value)
+        };
+        for (r, (seq, prev_hex, hash_hex)) in
+            records[at..at + size].iter().zip(&chained[at..at + size])
+        {
+            bind(seq)?;
+            bind(prev_hex)?;
+            bind(hash_hex)?;
+            bind(&r.at_ms)?;
+            bind(&r.event)?;
+            bind(&r.outcome)?;
+            bind(&r.actor_account_id)?;
+            bind(&r.actor_username)?;
+            bind(&r.institution_id)?;
+            bind(&r.subject)?;
+            bind(&r.detail)?;
+            bind(&r.client_ip)?;
+            bind(&r.request_id)?;
+            bind(&r.channel)?;
+            bind(&r.purpose)?;
+            bind(&r.local_user_id)?;
+            bind(&r.dukcapil_user_id)?;
+            bind(&r.nik_hmac)?;
+            bind(&r.nik_masked)?;
+            bind(&r.outcome_code)?;
+            bind(&r.quota_state)?;
+            bind(&r.latency_ms)?;
+        }
+        if insert.raw_execute()? != size {
+            return Err(StorageError::Corrupt(
+                "audit append: fewer rows inserted than entries".into(),
+            ));
+        }
+        let first = tx.last_insert_rowid() - (size as i64 - 1);
+        for (k, (seq, _, hash_hex)) in chained[at..at + size].iter().enumerate() {
+            out.push(AppendedEntry {
+                id: first + k as i64,
+                seq: *seq,
+                entry_hash: hash_hex.clone(),
+            });
+        }
+        at += size;
+    }
+    let last_seq = chained.last().map_or(0, |c| c.0);
+    if set_hash {
+        prepare(tx, ae::SET_HEAD_HASH)?.execute(params![to_hex(&last)])?;
+    }
+    Ok((out, Some((last_seq, last))))
+}
+
+/// Connections that read the audit chain page by page for `sigap audit verify` (several pages
+/// are read at once, each on its own connection; idle ones are kept for the next page).
+///
+/// Rows are read straight from SQLite on a blocking thread: through sqlx every row was handed
+/// over from the connection's worker thread with a wake-up (~35,000 entries a second), and one
+/// JSON value a page built by the database (the previous way) cost its building and parsing.
+/// Every column is read with its type: a value of another type (a BLOB or a REAL written into
+/// the table from outside: SQLite keeps any type in any column) is an error naming the entry
+/// and the column, never a value converted to pass.
+pub(crate) struct ChainPageReaders {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// Most idle page readers kept (verification reads three pages ahead).
+const IDLE_READERS: usize = 4;
+
+impl ChainPageReaders {
+    pub(crate) fn new(path: PathBuf) -> Self {
+        ChainPageReaders {
+            path,
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn open(&self) -> Result<Connection, StorageError> {
+        let conn = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+        )?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.execute_batch("PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;")?;
+        Ok(conn)
+    }
+
+    /// The entries with `after_seq < seq <= up_to_seq`, in seq order, at most `limit`.
+    /// Blocks the calling thread (run it on a blocking thread).
+    pub(crate) fn read(
+        &self,
+        after_seq: i64,
+        up_to_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<ChainEntry>, StorageError> {
+        let taken = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let conn = match taken {
+            Some(conn) => conn,
+            None => self.open()?,
+        };
+        let page = read_page(&conn, after_seq, up_to_seq, limit);
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if page.is_ok() && idle.len() < IDLE_READERS {
+            idle.push(conn);
+        }
+        page
+    }
+}
+
+fn read_page(
+    conn: &Connection,
+    after_seq: i64,
+    up_to_seq: i64,
+    limit: i64,
+) -> Result<Vec<ChainEntry>, StorageError> {
+    let mut stmt = prepare(conn, ae::CHAIN_PAGE_BOUNDED)?;
+    let mut rows = stmt.query(params![after_seq, up_to_seq, limit])?;
+    let mut page = Vec::with_capacity(usize::try_from(limit.clamp(0, 10_000)).unwrap_or(0));
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0).map_err(|e| wrong_type("id", &"?", &e))?;
+        let seq: i64 = r.get(1).map_err(|e| wrong_type("seq", &id, &e))?;
+        let mut at = 1usize;
+        // The next column in `chain_columns!` order, typed; an error names the entry.
+        macro_rules! next {
+            ($name:literal) => {{
+                at += 1;
+                r.get(at).map_err(|e| {
+                    StorageError::Corrupt(format!(
+                        "audit chain page: entry id {id} seq {seq}, column {}: {e}",
+                        $name
+                    ))
+                })?
+            }};
+        }
+        page.push(ChainEntry {
+            id,
+            seq,
+            prev_hash: next!("prev_hash"),
+            entry_hash: next!("entry_hash"),
+            record: AuditRecord {
+                at_ms: next!("at_ms"),
+                event: next!("event"),
+                outcome: next!("outcome"),
+                actor_account_id: next!("actor_account_id"),
+                actor_username: next!("actor_username"),
+                institution_id: next!("institution_id"),
+                subject: next!("subject"),
+                detail: next!("detail"),
+                client_ip: next!("client_ip"),
+                request_id: next!("request_id"),
+                channel: next!("channel"),
+                purpose: next!("purpose"),
+                local_user_id: next!("local_user_id"),
+                dukcapil_user_id: next!("dukcapil_user_id"),
+                nik_hmac: next!("nik_hmac"),
+                nik_masked: next!("nik_masked"),
+                outcome_code: next!("outcome_code"),
+                quota_state: next!("quota_state"),
+                latency_ms: next!("latency_ms"),
+            },
+        });
+    }
+    Ok(page)
+}
+
+fn wrong_type(column: &str, id: &dyn std::fmt::Display, e: &rusqlite::Error) -> StorageError {
+    StorageError::Corrupt(format!(
+        "audit chain page: entry id {id}, column {column}: {e}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn numbered_placeholders_bind_by_their_number_not_their_place() {
+        assert_eq!(
+            numbered("UPDATE t SET a = $3, b = COALESCE($10, b) WHERE k = $1 AND d = $2"),
+            "UPDATE t SET a = ?3, b = COALESCE(?10, b) WHERE k = ?1 AND d = ?2"
+        );
+        let conn = Connection::open_in_memory().unwrap();
+        let (a, b, c): (i64, String, i64) = prepare(&conn, "SELECT $3, $1, $2 + $3")
+            .unwrap()
+            .query_row(params!["one", 2, 3], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .unwrap();
+        assert_eq!((a, b.as_str(), c), (3, "one", 5));
+        // The same text as `$N` would have bound in order of appearance.
+        let (x,): (i64,) = conn
+            .prepare("SELECT $3, $1")
+            .unwrap()
+            .query_row(params![7, 8], |r| Ok((r.get(0)?,)))
+            .unwrap();
+        assert_eq!(x, 7, "SQLite numbers `$N` by first appearance");
+    }
+}

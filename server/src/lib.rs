@@ -21,7 +21,11 @@ pub mod upstream;
 pub mod verification;
 pub mod web;
 
-use crate::{config::Config, state::AppState, storage::Storage};
+use crate::{
+    config::Config,
+    state::{AppState, AppStateInner},
+    storage::Storage,
+};
 use leptos::prelude::LeptosOptions;
 use std::{
     future::Future,
@@ -182,7 +186,7 @@ impl Application {
         let auth = auth::Auth::new(storage.clone(), &config.auth, addr, auth::Clock::system())?;
         let writer =
             group_commit::GroupWriter::with_leases(storage.clone(), config.check.quota_lease_max);
-        let state = AppState {
+        let state = AppState::new(AppStateInner {
             storage: storage.clone(),
             writer: writer.clone(),
             reads: read_cache::ReadCache::new(
@@ -197,7 +201,7 @@ impl Application {
             secrets: secrets.map(Arc::new),
             auth: Arc::new(auth),
             audit: Some(audit.clone()),
-        };
+        });
         Ok(Application {
             listener,
             router: web::router(state),

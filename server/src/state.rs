@@ -5,9 +5,27 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use std::sync::Arc;
 
-/// Shared by all handlers; cheap to clone.
+/// Shared by all handlers: one `Arc` over [`AppStateInner`], so a clone (every middleware
+/// with state and every `State` extractor takes one per request) is one reference count, not
+/// a dozen plus Leptos' options. Fields are read through `Deref`.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateInner>);
+
+impl AppState {
+    pub fn new(inner: AppStateInner) -> Self {
+        AppState(Arc::new(inner))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateInner;
+    fn deref(&self) -> &AppStateInner {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+pub struct AppStateInner {
     pub storage: Arc<dyn Storage>,
     /// Group commit of the access path's writes (quota, access entries) to `storage`.
     pub writer: crate::group_commit::GroupWriter,

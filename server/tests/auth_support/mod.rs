@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sigap_server::{
     auth::{Auth, Clock},
     config::Config,
-    state::AppState,
+    state::{AppState, AppStateInner},
     storage::{Account, Actor, NewAccount, Storage},
 };
 use std::{net::SocketAddr, path::PathBuf, sync::Arc};
@@ -146,7 +146,7 @@ async fn spawn_inner(
     let addr = listener.local_addr().unwrap();
     let clock = Clock::adjustable();
     let auth = Auth::new(storage.clone(), &config.auth, addr, clock.clone()).unwrap();
-    let state = AppState {
+    let state = AppState::new(AppStateInner {
         storage: storage.clone(),
         writer: sigap_server::group_commit::GroupWriter::with_leases(
             storage.clone(),
@@ -164,7 +164,7 @@ async fn spawn_inner(
         secrets: secrets.clone(),
         auth: Arc::new(auth),
         audit,
-    };
+    });
     let router = sigap_server::web::router(state);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {

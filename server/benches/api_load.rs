@@ -265,6 +265,10 @@ async fn bench_client(
     print(name, &f);
 }
 
+/// The allocator the `sigap` binary runs with (`server/src/main.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let seconds: u64 = std::env::var("SIGAP_BENCH_SECONDS")
         .ok()

@@ -185,6 +185,10 @@ async fn end_to_end(name: &str, storage: Arc<dyn Storage>, dir: &std::path::Path
     );
 }
 
+/// The allocator the `sigap` binary runs with (`server/src/main.rs`).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let entries: i64 = std::env::var("SIGAP_BENCH_ENTRIES")
         .ok()

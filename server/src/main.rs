@@ -70,6 +70,11 @@ fn nik_inspect(nik: &str, today: Option<time::Date>) -> ExitCode {
     }
 }
 
+/// mimalloc instead of glibc's malloc: under API load glibc's allocation paths (`_int_malloc`,
+/// `_int_free`, `malloc_consolidate`, …) were ~15 % of the samples (docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(cli.config.as_deref()) {

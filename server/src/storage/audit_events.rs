@@ -550,7 +550,7 @@ fn chained_sql(
 
 pub const READ_HEAD: &str = "SELECT seq, hash FROM audit_chain_head WHERE id = 1";
 
-/// The columns of a chain entry, in the order [`parse_chain_page`] reads them.
+/// The columns of a chain entry, in the order the page reads take them (`ChainEntry`'s fields).
 macro_rules! chain_columns {
     () => {
         "id, seq, prev_hash, entry_hash, at_ms, event, outcome, actor_account_id, \

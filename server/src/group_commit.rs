@@ -350,9 +350,10 @@ impl GroupWriter {
         if start {
             let inner = self.inner.clone();
             // The drain runs on its own thread (a blocking-pool thread driving it with the
-            // runtime's handle), not as one task among the request tasks: each of a group's
-            // statements is a wake-up, and in the runtime's queue every wake-up would wait
-            // behind the requests in flight.
+            // runtime's handle), not as one task among the request tasks: SQLite's writer runs
+            // a group's statements synchronously right here (blocking this thread, never a
+            // runtime worker), and each of PostgreSQL's statements is a wake-up, which in the
+            // runtime's queue would wait behind the requests in flight.
             let handle = tokio::runtime::Handle::current();
             tokio::task::spawn_blocking(move || handle.block_on(drain(inner)));
         }

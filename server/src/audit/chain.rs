@@ -60,32 +60,102 @@ fn put_text(b: &mut Vec<u8>, v: Option<&str>) {
     }
 }
 
+/// An entry's hashed fields as borrowed values: an [`AuditRecord`] ([`AuditRecord::fields`]),
+/// or the column values a database read hands out, encoded without copying them first.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordFields<'a> {
+    pub at_ms: i64,
+    pub event: &'a str,
+    pub outcome: &'a str,
+    pub actor_account_id: Option<i64>,
+    pub actor_username: Option<&'a str>,
+    pub institution_id: Option<i64>,
+    pub subject: Option<&'a str>,
+    pub detail: &'a str,
+    pub client_ip: Option<&'a str>,
+    pub request_id: Option<&'a str>,
+    pub channel: Option<&'a str>,
+    pub purpose: Option<&'a str>,
+    pub local_user_id: Option<&'a str>,
+    pub dukcapil_user_id: Option<&'a str>,
+    pub nik_hmac: Option<&'a str>,
+    pub nik_masked: Option<&'a str>,
+    pub outcome_code: Option<&'a str>,
+    pub quota_state: Option<&'a str>,
+    pub latency_ms: Option<i64>,
+}
+
+impl AuditRecord {
+    /// The record's hashed fields, borrowed.
+    pub fn fields(&self) -> RecordFields<'_> {
+        RecordFields {
+            at_ms: self.at_ms,
+            event: &self.event,
+            outcome: &self.outcome,
+            actor_account_id: self.actor_account_id,
+            actor_username: self.actor_username.as_deref(),
+            institution_id: self.institution_id,
+            subject: self.subject.as_deref(),
+            detail: &self.detail,
+            client_ip: self.client_ip.as_deref(),
+            request_id: self.request_id.as_deref(),
+            channel: self.channel.as_deref(),
+            purpose: self.purpose.as_deref(),
+            local_user_id: self.local_user_id.as_deref(),
+            dukcapil_user_id: self.dukcapil_user_id.as_deref(),
+            nik_hmac: self.nik_hmac.as_deref(),
+            nik_masked: self.nik_masked.as_deref(),
+            outcome_code: self.outcome_code.as_deref(),
+            quota_state: self.quota_state.as_deref(),
+            latency_ms: self.latency_ms,
+        }
+    }
+}
+
 /// Writes `prev ‖ encoding` of the entry at `seq` into `buf` (cleared first): what is hashed.
 pub fn encode_into(buf: &mut Vec<u8>, prev: &[u8; 32], seq: i64, r: &AuditRecord) {
+    encode_fields_into(buf, prev, seq, &r.fields());
+}
+
+/// [`encode_into`] from borrowed fields: the one place the encoding is written.
+pub fn encode_fields_into(buf: &mut Vec<u8>, prev: &[u8; 32], seq: i64, r: &RecordFields<'_>) {
     buf.clear();
     buf.extend_from_slice(prev);
     buf.extend_from_slice(MAGIC);
     buf.push(ENCODING_VERSION);
     put_int(buf, Some(seq));
     put_int(buf, Some(r.at_ms));
-    put_text(buf, Some(&r.event));
-    put_text(buf, Some(&r.outcome));
+    put_text(buf, Some(r.event));
+    put_text(buf, Some(r.outcome));
     put_int(buf, r.actor_account_id);
-    put_text(buf, r.actor_username.as_deref());
+    put_text(buf, r.actor_username);
     put_int(buf, r.institution_id);
-    put_text(buf, r.subject.as_deref());
-    put_text(buf, Some(&r.detail));
-    put_text(buf, r.client_ip.as_deref());
-    put_text(buf, r.request_id.as_deref());
-    put_text(buf, r.channel.as_deref());
-    put_text(buf, r.purpose.as_deref());
-    put_text(buf, r.local_user_id.as_deref());
-    put_text(buf, r.dukcapil_user_id.as_deref());
-    put_text(buf, r.nik_hmac.as_deref());
-    put_text(buf, r.nik_masked.as_deref());
-    put_text(buf, r.outcome_code.as_deref());
-    put_text(buf, r.quota_state.as_deref());
+    put_text(buf, r.subject);
+    put_text(buf, Some(r.detail));
+    put_text(buf, r.client_ip);
+    put_text(buf, r.request_id);
+    put_text(buf, r.channel);
+    put_text(buf, r.purpose);
+    put_text(buf, r.local_user_id);
+    put_text(buf, r.dukcapil_user_id);
+    put_text(buf, r.nik_hmac);
+    put_text(buf, r.nik_masked);
+    put_text(buf, r.outcome_code);
+    put_text(buf, r.quota_state);
     put_int(buf, r.latency_ms);
+}
+
+/// The hash of an entry from borrowed fields, after the `prev_hash` as stored (hex; zeros when
+/// missing or not hex, as [`hash_ahead`]), encoding into `buf`.
+pub fn stored_link_hash(
+    buf: &mut Vec<u8>,
+    stored_prev: Option<&str>,
+    seq: i64,
+    r: &RecordFields<'_>,
+) -> [u8; 32] {
+    let prev = stored_prev.and_then(from_hex).unwrap_or([0u8; 32]);
+    encode_fields_into(buf, &prev, seq, r);
+    Sha256::digest(buf.as_slice()).into()
 }
 
 /// The hash of the entry at `seq` with these fields, after `prev`, encoding into `buf` (reuse
@@ -255,15 +325,76 @@ pub fn hash_ahead(entries: &[ChainEntry]) -> Vec<[u8; 32]> {
     let mut buf = Vec::with_capacity(512);
     entries
         .iter()
-        .map(|e| {
-            let prev = e
-                .prev_hash
-                .as_deref()
-                .and_then(from_hex)
-                .unwrap_or([0u8; 32]);
-            entry_hash_with(&mut buf, &prev, e.seq, &e.record)
-        })
+        .map(|e| stored_link_hash(&mut buf, e.prev_hash.as_deref(), e.seq, &e.record.fields()))
         .collect()
+}
+
+/// What the in-order checks need of an entry once its hash is computed: its place, its stored
+/// hashes (as read, so a malformed one is reported, not refused on reading) and the hash
+/// recomputed over its fields and its stored `prev_hash` ([`stored_link_hash`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainLink {
+    pub id: i64,
+    pub seq: i64,
+    pub prev_hash: Option<String>,
+    pub entry_hash: Option<String>,
+    pub computed: [u8; 32],
+}
+
+impl ChainLink {
+    /// The links of entries read as whole rows ([`hash_ahead`]).
+    pub fn of_page(entries: Vec<ChainEntry>) -> Vec<ChainLink> {
+        let hashes = hash_ahead(&entries);
+        entries
+            .into_iter()
+            .zip(hashes)
+            .map(|(e, computed)| ChainLink {
+                id: e.id,
+                seq: e.seq,
+                prev_hash: e.prev_hash,
+                entry_hash: e.entry_hash,
+                computed,
+            })
+            .collect()
+    }
+}
+
+/// An entry's place and stored hashes, as the in-order checks read them.
+pub trait Linked {
+    fn id(&self) -> i64;
+    fn seq(&self) -> i64;
+    fn stored_prev(&self) -> Option<&str>;
+    fn stored_hash(&self) -> Option<&str>;
+}
+
+impl Linked for ChainEntry {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+    fn stored_prev(&self) -> Option<&str> {
+        self.prev_hash.as_deref()
+    }
+    fn stored_hash(&self) -> Option<&str> {
+        self.entry_hash.as_deref()
+    }
+}
+
+impl Linked for ChainLink {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+    fn stored_prev(&self) -> Option<&str> {
+        self.prev_hash.as_deref()
+    }
+    fn stored_hash(&self) -> Option<&str> {
+        self.entry_hash.as_deref()
+    }
 }
 
 /// A checkpoint whose signature has been checked: the line it came from and what it signs.
@@ -326,33 +457,28 @@ impl ChainVerifier {
     ///
     /// # Errors
     /// The first problem with it.
-    pub fn push_hashed(&mut self, e: &ChainEntry, computed: &[u8; 32]) -> Result<(), Finding> {
-        if e.seq != self.next_seq {
+    pub fn push_hashed(&mut self, e: &impl Linked, computed: &[u8; 32]) -> Result<(), Finding> {
+        let (seq, id) = (e.seq(), e.id());
+        if seq != self.next_seq {
             return Err(Finding::Missing {
                 seq: self.next_seq,
-                next_seq: Some(e.seq),
+                next_seq: Some(seq),
             });
         }
         let hex_prev = hex_bytes(&self.prev);
-        if e.prev_hash.as_deref().map(str::as_bytes) != Some(&hex_prev[..]) {
-            return Err(Finding::Reordered {
-                seq: e.seq,
-                id: e.id,
-            });
+        if e.stored_prev().map(str::as_bytes) != Some(&hex_prev[..]) {
+            return Err(Finding::Reordered { seq, id });
         }
-        if e.entry_hash.as_deref().map(str::as_bytes) != Some(&hex_bytes(computed)[..]) {
-            return Err(Finding::Edited {
-                seq: e.seq,
-                id: e.id,
-            });
+        if e.stored_hash().map(str::as_bytes) != Some(&hex_bytes(computed)[..]) {
+            return Err(Finding::Edited { seq, id });
         }
         while let Some(cp) = self.checkpoints.get(self.cp_next) {
-            if cp.seq > e.seq {
+            if cp.seq > seq {
                 break;
             }
             // Checkpoints below the current seq were matched when their entry passed; one
             // below seq 1 (never written) cannot match anything.
-            if cp.seq != e.seq || cp.hash != *computed {
+            if cp.seq != seq || cp.hash != *computed {
                 return Err(Finding::CheckpointMismatch {
                     line: cp.line,
                     seq: cp.seq,

@@ -12,7 +12,7 @@
 //! (the chain must reach the newest checkpoint and the head).
 
 use super::AuditError;
-use super::chain::{ChainSummary, ChainVerifier, Finding, hash_ahead};
+use super::chain::{ChainSummary, ChainVerifier, Finding};
 use crate::storage::Storage;
 use ed25519_dalek::VerifyingKey;
 use std::path::Path;
@@ -52,19 +52,11 @@ pub async fn verify(
     // Pages are fixed seq ranges ((k-1)·PAGE, k·PAGE], read READ_AHEAD at a time on separate
     // connections while the oldest is checked; a range with rows missing simply comes back
     // shorter and the verifier names the gap.
-    // Each page is hashed where it was read (on a blocking thread, so on any core); the
-    // loop below only compares, in order.
+    // Each page is hashed where it was read (`audit_chain_links`, on a blocking thread, so on
+    // any core); the loop below only compares, in order.
     let fetch = move |after: i64| {
         let storage = storage.clone();
-        tokio::spawn(async move {
-            let page = storage.audit_chain_page(after, up_to, PAGE).await?;
-            tokio::task::spawn_blocking(move || {
-                let hashes = hash_ahead(&page);
-                (page, hashes)
-            })
-            .await
-            .map_err(|e| AuditError::Storage(format!("page hasher stopped: {e}")))
-        })
+        tokio::spawn(async move { storage.audit_chain_links(after, up_to, PAGE).await })
     };
     let mut pending = std::collections::VecDeque::new();
     let mut next_start = 0i64;
@@ -77,11 +69,11 @@ pub async fn verify(
     fill(&mut pending);
     while let Some(task) = pending.pop_front() {
         fill(&mut pending);
-        let (page, hashes) = task
+        let links = task
             .await
             .map_err(|e| AuditError::Storage(format!("page reader stopped: {e}")))??;
-        for (entry, hash) in page.iter().zip(&hashes) {
-            if let Err(finding) = verifier.push_hashed(entry, hash) {
+        for link in &links {
+            if let Err(finding) = verifier.push_hashed(link, &link.computed) {
                 for p in pending {
                     p.abort();
                 }

@@ -363,6 +363,17 @@ pub trait AuditEventStore {
         up_to_seq: i64,
         limit: i64,
     ) -> Result<Vec<ChainEntry>, StorageError>;
+    /// [`Self::audit_chain_page`] as verification needs it: each entry's place and stored
+    /// hashes with its hash recomputed over its fields and its stored `prev_hash`, computed
+    /// where the page is read (SQLite: from the column values as SQLite hands them out, with
+    /// no copy of the record). Runs on blocking threads; a value of the wrong type in a column
+    /// is [`StorageError::Corrupt`] naming the entry and the column.
+    async fn audit_chain_links(
+        &self,
+        after_seq: i64,
+        up_to_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::audit::chain::ChainLink>, StorageError>;
     /// The smallest id of a row without a chain position, if any.
     async fn audit_first_unchained(&self) -> Result<Option<i64>, StorageError>;
     /// Once per database, right after the chain migration: chains the rows that existed
@@ -863,6 +874,15 @@ macro_rules! impl_audit_event_store {
                 limit: i64,
             ) -> Result<Vec<$crate::storage::ChainEntry>, $crate::storage::StorageError> {
                 self.read_chain_page(after_seq, up_to_seq, limit).await
+            }
+
+            async fn audit_chain_links(
+                &self,
+                after_seq: i64,
+                up_to_seq: i64,
+                limit: i64,
+            ) -> Result<Vec<$crate::audit::chain::ChainLink>, $crate::storage::StorageError> {
+                self.read_chain_links(after_seq, up_to_seq, limit).await
             }
 
             async fn audit_first_unchained(

@@ -106,6 +106,10 @@ pub enum BatchDone {
 pub trait BatchStore {
     /// Applies `ops` in order in one transaction; the results are in the same order. An error
     /// means nothing of the group was written.
+    ///
+    /// SQLite's implementation blocks the calling thread for the group's time (including a
+    /// wait of up to the busy timeout for the write lock): call it from the group writer's
+    /// drain thread ([`crate::group_commit`]), never from a task on a runtime worker.
     async fn apply_batch(&self, ops: &[BatchOp]) -> Result<Vec<BatchDone>, StorageError>;
 }
 

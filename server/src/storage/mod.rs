@@ -105,7 +105,8 @@ impl HeadHint {
 /// ends (`commit`, `rollback`, or dropped) the process's [`WriteGeneration`] moves on, so a
 /// cached read taken before the change is read again. The access path's group writes do not
 /// use it and do not move it (they change only counters and the audit trail, which are never
-/// cached): they run in a [`BatchTx`].
+/// cached): they run in a [`BatchTx`] (PostgreSQL) or on SQLite's writer connection
+/// (`sqlite_sync`).
 pub(crate) struct WriteTx<DB: sqlx::Database> {
     tx: sqlx::Transaction<'static, DB>,
     bump: BumpOnDrop,

@@ -88,6 +88,20 @@ impl PgStorage {
         rows.retain(|e| e.seq <= up_to_seq);
         Ok(rows)
     }
+
+    /// The page's links (`AuditEventStore::audit_chain_links`): the rows read as above, hashed
+    /// on a blocking thread.
+    async fn read_chain_links(
+        &self,
+        after_seq: i64,
+        up_to_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::audit::chain::ChainLink>, StorageError> {
+        let page = self.read_chain_page(after_seq, up_to_seq, limit).await?;
+        tokio::task::spawn_blocking(move || crate::audit::chain::ChainLink::of_page(page))
+            .await
+            .map_err(|e| StorageError::Corrupt(format!("audit chain page hasher stopped: {e}")))
+    }
 }
 
 impl_institution_store!(PgStorage);

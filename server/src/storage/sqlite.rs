@@ -27,8 +27,17 @@ pub struct SqliteStorage {
 }
 
 impl SqliteStorage {
-    /// Opens (creating if missing) the database file and applies migrations.
+    /// Opens (creating if missing) the database file and applies migrations. The database
+    /// must be a file: the group writer and the chain page readers open it again by its path
+    /// (`super::sqlite_sync`), so an in-memory database is refused.
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Err(StorageError::BadUrl(
+                "SIGAP keeps its data in a SQLite file (sqlite://path/to/sigap.db); \
+                 an in-memory database is not supported"
+                    .into(),
+            ));
+        }
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StorageError::BadUrl(e.to_string()))?
             .create_if_missing(true)
@@ -47,7 +56,7 @@ impl SqliteStorage {
             .max_connections(4)
             // No ping before handing out a connection: a connection to a local file cannot go
             // stale, and the ping is one more hand-over to the connection's worker thread (and
-            // back) on every transaction, on the group writer's path too.
+            // back) on every transaction.
             .test_before_acquire(false)
             .connect_with(options)
             .await?;
@@ -86,6 +95,20 @@ impl SqliteStorage {
             .await
             .map_err(|e| StorageError::Corrupt(format!("audit chain page reader stopped: {e}")))?
     }
+
+    /// The page's links (`AuditEventStore::audit_chain_links`), hashed while read, on a
+    /// blocking thread.
+    async fn read_chain_links(
+        &self,
+        after_seq: i64,
+        up_to_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<crate::audit::chain::ChainLink>, StorageError> {
+        let readers = self.page_readers.clone();
+        tokio::task::spawn_blocking(move || readers.read_links(after_seq, up_to_seq, limit))
+            .await
+            .map_err(|e| StorageError::Corrupt(format!("audit chain page reader stopped: {e}")))?
+    }
 }
 
 /// The access path's group writes go to the writer's own connection (`super::sqlite_sync`),
@@ -114,3 +137,24 @@ impl_api_token_store!(SqliteStorage);
 impl_quota_store!(SqliteStorage);
 impl_reader_store!(SqliteStorage);
 impl_storage!(SqliteStorage, BackendKind::Sqlite, MIGRATOR);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_in_memory_database_is_refused() {
+        for url in [
+            "sqlite::memory:",
+            "sqlite://sigap.db?mode=memory&cache=shared",
+        ] {
+            assert!(
+                matches!(
+                    SqliteStorage::connect(url).await,
+                    Err(StorageError::BadUrl(_))
+                ),
+                "{url}"
+            );
+        }
+    }
+}

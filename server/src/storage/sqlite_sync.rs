@@ -27,7 +27,7 @@ use super::batch::{self as b, LockMode, OperatorDay, UserDay};
 use super::{
     AppendedEntry, AuditRecord, BatchDone, BatchOp, ChainEntry, HeadAt, HeadHint, StorageError,
 };
-use crate::audit::chain::to_hex;
+use crate::audit::chain::{ChainLink, RecordFields, stored_link_hash, to_hex};
 use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -54,7 +54,12 @@ impl SqliteWriter {
     /// page cache and memory-mapped reads; and room for every statement text (the 64 insert
     /// sizes and the counter statements).
     fn open(&self) -> Result<Connection, StorageError> {
-        let conn = Connection::open(&self.path)?;
+        // Without `SQLITE_OPEN_CREATE`: a database file gone since start is an error, not a
+        // new empty database.
+        let conn = Connection::open_with_flags(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
         conn.busy_timeout(Duration::from_secs(5))?;
         conn.set_prepared_statement_cache_capacity(256);
         conn.execute_batch(
@@ -344,12 +349,12 @@ impl ChainPageReaders {
     fn open(&self) -> Result<Connection, StorageError> {
         let conn = Connection::open_with_flags(
             &self.path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX
-                | rusqlite::OpenFlags::SQLITE_OPEN_URI,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.busy_timeout(Duration::from_secs(5))?;
-        conn.execute_batch("PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;")?;
+        // Memory-mapped reads; SQLite's default page cache (2 MiB): a page is read once, in
+        // order, and idle readers stay open between verifications.
+        conn.execute_batch("PRAGMA mmap_size = 268435456;")?;
         Ok(conn)
     }
 
@@ -361,6 +366,26 @@ impl ChainPageReaders {
         up_to_seq: i64,
         limit: i64,
     ) -> Result<Vec<ChainEntry>, StorageError> {
+        self.with_reader(|conn| read_page(conn, after_seq, up_to_seq, limit))
+    }
+
+    /// The same entries as links with their hashes ([`ChainLink`]), computed from the values
+    /// SQLite hands out for each row (no owned copy of the record; only the two stored hashes
+    /// are kept). Blocks the calling thread.
+    pub(crate) fn read_links(
+        &self,
+        after_seq: i64,
+        up_to_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<ChainLink>, StorageError> {
+        self.with_reader(|conn| read_links(conn, after_seq, up_to_seq, limit))
+    }
+
+    /// Runs `read` on an idle reader (or a new one), kept afterwards if it succeeded.
+    fn with_reader<T>(
+        &self,
+        read: impl FnOnce(&Connection) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
         let taken = self
             .idle
             .lock()
@@ -370,7 +395,7 @@ impl ChainPageReaders {
             Some(conn) => conn,
             None => self.open()?,
         };
-        let page = read_page(&conn, after_seq, up_to_seq, limit);
+        let page = read(&conn);
         let mut idle = self
             .idle
             .lock()
@@ -436,6 +461,110 @@ fn read_page(
         });
     }
     Ok(page)
+}
+
+/// [`read_page`] as links: each row's hash computed from its borrowed column values, with
+/// the same typing (a value of another type is an error naming the entry and the column).
+fn read_links(
+    conn: &Connection,
+    after_seq: i64,
+    up_to_seq: i64,
+    limit: i64,
+) -> Result<Vec<ChainLink>, StorageError> {
+    let mut stmt = prepare(conn, ae::CHAIN_PAGE_BOUNDED)?;
+    let mut rows = stmt.query(params![after_seq, up_to_seq, limit])?;
+    let mut links = Vec::with_capacity(usize::try_from(limit.clamp(0, 10_000)).unwrap_or(0));
+    let mut buf = Vec::with_capacity(512);
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0).map_err(|e| wrong_type("id", &"?", &e))?;
+        let seq: i64 = r.get(1).map_err(|e| wrong_type("seq", &id, &e))?;
+        let at = Cell { r, id, seq };
+        let prev_hash: Option<String> = at.owned(2, "prev_hash")?;
+        let entry_hash: Option<String> = at.owned(3, "entry_hash")?;
+        let fields = RecordFields {
+            at_ms: at.int(4, "at_ms")?,
+            event: at.text(5, "event")?,
+            outcome: at.text(6, "outcome")?,
+            actor_account_id: at.int_or_null(7, "actor_account_id")?,
+            actor_username: at.text_or_null(8, "actor_username")?,
+            institution_id: at.int_or_null(9, "institution_id")?,
+            subject: at.text_or_null(10, "subject")?,
+            detail: at.text(11, "detail")?,
+            client_ip: at.text_or_null(12, "client_ip")?,
+            request_id: at.text_or_null(13, "request_id")?,
+            channel: at.text_or_null(14, "channel")?,
+            purpose: at.text_or_null(15, "purpose")?,
+            local_user_id: at.text_or_null(16, "local_user_id")?,
+            dukcapil_user_id: at.text_or_null(17, "dukcapil_user_id")?,
+            nik_hmac: at.text_or_null(18, "nik_hmac")?,
+            nik_masked: at.text_or_null(19, "nik_masked")?,
+            outcome_code: at.text_or_null(20, "outcome_code")?,
+            quota_state: at.text_or_null(21, "quota_state")?,
+            latency_ms: at.int_or_null(22, "latency_ms")?,
+        };
+        let computed = stored_link_hash(&mut buf, prev_hash.as_deref(), seq, &fields);
+        links.push(ChainLink {
+            id,
+            seq,
+            prev_hash,
+            entry_hash,
+            computed,
+        });
+    }
+    Ok(links)
+}
+
+/// One row's columns, read with their types (as `read_page`'s typed `get`s: text only from
+/// TEXT, integers only from INTEGER, NULL only where the column may be NULL).
+struct Cell<'r, 's> {
+    r: &'r rusqlite::Row<'s>,
+    id: i64,
+    seq: i64,
+}
+
+impl<'r> Cell<'r, '_> {
+    fn wrong(&self, column: &str, e: impl std::fmt::Display) -> StorageError {
+        StorageError::Corrupt(format!(
+            "audit chain page: entry id {} seq {}, column {column}: {e}",
+            self.id, self.seq
+        ))
+    }
+
+    fn value(&self, i: usize, column: &str) -> Result<rusqlite::types::ValueRef<'r>, StorageError> {
+        self.r.get_ref(i).map_err(|e| self.wrong(column, e))
+    }
+
+    fn owned<T: rusqlite::types::FromSql>(
+        &self,
+        i: usize,
+        column: &str,
+    ) -> Result<T, StorageError> {
+        self.r.get(i).map_err(|e| self.wrong(column, e))
+    }
+
+    fn text(&self, i: usize, column: &str) -> Result<&'r str, StorageError> {
+        self.value(i, column)?
+            .as_str()
+            .map_err(|e| self.wrong(column, e))
+    }
+
+    fn text_or_null(&self, i: usize, column: &str) -> Result<Option<&'r str>, StorageError> {
+        self.value(i, column)?
+            .as_str_or_null()
+            .map_err(|e| self.wrong(column, e))
+    }
+
+    fn int(&self, i: usize, column: &str) -> Result<i64, StorageError> {
+        self.value(i, column)?
+            .as_i64()
+            .map_err(|e| self.wrong(column, e))
+    }
+
+    fn int_or_null(&self, i: usize, column: &str) -> Result<Option<i64>, StorageError> {
+        self.value(i, column)?
+            .as_i64_or_null()
+            .map_err(|e| self.wrong(column, e))
+    }
 }
 
 fn wrong_type(column: &str, id: &dyn std::fmt::Display, e: &rusqlite::Error) -> StorageError {

@@ -89,19 +89,86 @@ impl PgStorage {
         Ok(rows)
     }
 
-    /// The page's links (`AuditEventStore::audit_chain_links`): the rows read as above, hashed
-    /// on a blocking thread.
+    /// The page's links (`AuditEventStore::audit_chain_links`): the rows as `CHAIN_PAGE` reads
+    /// them, each hashed on a blocking thread from its values borrowed from sqlx's row buffer
+    /// (`chain::RecordFields`), with no owned copy of the record; only the two stored hashes
+    /// are kept.
     async fn read_chain_links(
         &self,
         after_seq: i64,
         up_to_seq: i64,
         limit: i64,
     ) -> Result<Vec<crate::audit::chain::ChainLink>, StorageError> {
-        let page = self.read_chain_page(after_seq, up_to_seq, limit).await?;
-        tokio::task::spawn_blocking(move || crate::audit::chain::ChainLink::of_page(page))
+        let rows = sqlx::query(super::audit_events::CHAIN_PAGE)
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        tokio::task::spawn_blocking(move || links_of_rows(&rows, up_to_seq))
             .await
-            .map_err(|e| StorageError::Corrupt(format!("audit chain page hasher stopped: {e}")))
+            .map_err(|e| StorageError::Corrupt(format!("audit chain page hasher stopped: {e}")))?
     }
+}
+
+/// Links of `CHAIN_PAGE` rows up to `up_to_seq` (rows are in seq order), hashed from borrowed
+/// values; a value that does not decode is an error naming the entry and the column.
+fn links_of_rows(
+    rows: &[sqlx::postgres::PgRow],
+    up_to_seq: i64,
+) -> Result<Vec<crate::audit::chain::ChainLink>, StorageError> {
+    use crate::audit::chain::{ChainLink, RecordFields, stored_link_hash};
+    use sqlx::Row as _;
+    let mut links = Vec::with_capacity(rows.len());
+    let mut buf = Vec::with_capacity(512);
+    for r in rows {
+        let id: i64 = r.try_get(0)?;
+        let seq: i64 = r.try_get(1)?;
+        if seq > up_to_seq {
+            break;
+        }
+        let wrong = |column: &str, e: sqlx::Error| {
+            StorageError::Corrupt(format!(
+                "audit chain page: entry id {id} seq {seq}, column {column}: {e}"
+            ))
+        };
+        macro_rules! col {
+            ($i:literal, $name:literal) => {
+                r.try_get($i).map_err(|e| wrong($name, e))?
+            };
+        }
+        let prev_hash: Option<String> = col!(2, "prev_hash");
+        let entry_hash: Option<String> = col!(3, "entry_hash");
+        let fields = RecordFields {
+            at_ms: col!(4, "at_ms"),
+            event: col!(5, "event"),
+            outcome: col!(6, "outcome"),
+            actor_account_id: col!(7, "actor_account_id"),
+            actor_username: col!(8, "actor_username"),
+            institution_id: col!(9, "institution_id"),
+            subject: col!(10, "subject"),
+            detail: col!(11, "detail"),
+            client_ip: col!(12, "client_ip"),
+            request_id: col!(13, "request_id"),
+            channel: col!(14, "channel"),
+            purpose: col!(15, "purpose"),
+            local_user_id: col!(16, "local_user_id"),
+            dukcapil_user_id: col!(17, "dukcapil_user_id"),
+            nik_hmac: col!(18, "nik_hmac"),
+            nik_masked: col!(19, "nik_masked"),
+            outcome_code: col!(20, "outcome_code"),
+            quota_state: col!(21, "quota_state"),
+            latency_ms: col!(22, "latency_ms"),
+        };
+        let computed = stored_link_hash(&mut buf, prev_hash.as_deref(), seq, &fields);
+        links.push(ChainLink {
+            id,
+            seq,
+            prev_hash,
+            entry_hash,
+            computed,
+        });
+    }
+    Ok(links)
 }
 
 impl_institution_store!(PgStorage);

@@ -85,6 +85,34 @@ pub struct RecordFields<'a> {
     pub latency_ms: Option<i64>,
 }
 
+impl RecordFields<'_> {
+    /// An owned record of these fields.
+    pub fn to_record(&self) -> AuditRecord {
+        let own = |v: Option<&str>| v.map(str::to_string);
+        AuditRecord {
+            at_ms: self.at_ms,
+            event: self.event.to_string(),
+            outcome: self.outcome.to_string(),
+            actor_account_id: self.actor_account_id,
+            actor_username: own(self.actor_username),
+            institution_id: self.institution_id,
+            subject: own(self.subject),
+            detail: self.detail.to_string(),
+            client_ip: own(self.client_ip),
+            request_id: own(self.request_id),
+            channel: own(self.channel),
+            purpose: own(self.purpose),
+            local_user_id: own(self.local_user_id),
+            dukcapil_user_id: own(self.dukcapil_user_id),
+            nik_hmac: own(self.nik_hmac),
+            nik_masked: own(self.nik_masked),
+            outcome_code: own(self.outcome_code),
+            quota_state: own(self.quota_state),
+            latency_ms: self.latency_ms,
+        }
+    }
+}
+
 impl AuditRecord {
     /// The record's hashed fields, borrowed.
     pub fn fields(&self) -> RecordFields<'_> {
@@ -319,8 +347,8 @@ impl std::fmt::Display for Finding {
 }
 
 /// Each entry's hash over its record and its stored `prev_hash` (zeros when that is missing
-/// or not hex: [`ChainVerifier::push_hashed`] reports such a link before using the hash), for
-/// [`ChainVerifier::push_hashed`]. Entries are independent, so pages hash on any core.
+/// or not hex: [`ChainVerifier::push_link`] reports such a link before using the hash).
+/// Entries are independent, so pages hash on any core.
 pub fn hash_ahead(entries: &[ChainEntry]) -> Vec<[u8; 32]> {
     let mut buf = Vec::with_capacity(512);
     entries
@@ -356,44 +384,6 @@ impl ChainLink {
                 computed,
             })
             .collect()
-    }
-}
-
-/// An entry's place and stored hashes, as the in-order checks read them.
-pub trait Linked {
-    fn id(&self) -> i64;
-    fn seq(&self) -> i64;
-    fn stored_prev(&self) -> Option<&str>;
-    fn stored_hash(&self) -> Option<&str>;
-}
-
-impl Linked for ChainEntry {
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn seq(&self) -> i64 {
-        self.seq
-    }
-    fn stored_prev(&self) -> Option<&str> {
-        self.prev_hash.as_deref()
-    }
-    fn stored_hash(&self) -> Option<&str> {
-        self.entry_hash.as_deref()
-    }
-}
-
-impl Linked for ChainLink {
-    fn id(&self) -> i64 {
-        self.id
-    }
-    fn seq(&self) -> i64 {
-        self.seq
-    }
-    fn stored_prev(&self) -> Option<&str> {
-        self.prev_hash.as_deref()
-    }
-    fn stored_hash(&self) -> Option<&str> {
-        self.entry_hash.as_deref()
     }
 }
 
@@ -441,24 +431,47 @@ impl ChainVerifier {
         }
     }
 
-    /// The next entry, in seq order.
+    /// The next entry, in seq order, hashed here over the previous entry's hash.
     ///
     /// # Errors
     /// The first problem with it.
     pub fn push(&mut self, e: &ChainEntry) -> Result<(), Finding> {
         let computed = entry_hash_with(&mut self.buf, &self.prev, e.seq, &e.record);
-        self.push_hashed(e, &computed)
+        self.check(
+            e.id,
+            e.seq,
+            e.prev_hash.as_deref(),
+            e.entry_hash.as_deref(),
+            &computed,
+        )
     }
 
-    /// [`Self::push`] with the entry's hash already computed over its record and its
-    /// **stored** `prev_hash` (see [`hash_ahead`]), so pages can be hashed on other cores while
-    /// this checks them in order: the stored `prev_hash` is checked against the previous
-    /// entry's hash before `computed` is used, so a hash over it is the hash over the chain.
+    /// The next entry, in seq order, with its hash already computed over its fields and its
+    /// **stored** `prev_hash` ([`ChainLink`], [`stored_link_hash`]), so pages can be hashed on
+    /// other cores while this checks them in order: the stored `prev_hash` is checked against
+    /// the previous entry's hash before `computed` is used, so a hash over it is the hash over
+    /// the chain.
     ///
     /// # Errors
     /// The first problem with it.
-    pub fn push_hashed(&mut self, e: &impl Linked, computed: &[u8; 32]) -> Result<(), Finding> {
-        let (seq, id) = (e.seq(), e.id());
+    pub fn push_link(&mut self, l: &ChainLink) -> Result<(), Finding> {
+        self.check(
+            l.id,
+            l.seq,
+            l.prev_hash.as_deref(),
+            l.entry_hash.as_deref(),
+            &l.computed,
+        )
+    }
+
+    fn check(
+        &mut self,
+        id: i64,
+        seq: i64,
+        stored_prev: Option<&str>,
+        stored_hash: Option<&str>,
+        computed: &[u8; 32],
+    ) -> Result<(), Finding> {
         if seq != self.next_seq {
             return Err(Finding::Missing {
                 seq: self.next_seq,
@@ -466,10 +479,10 @@ impl ChainVerifier {
             });
         }
         let hex_prev = hex_bytes(&self.prev);
-        if e.stored_prev().map(str::as_bytes) != Some(&hex_prev[..]) {
+        if stored_prev.map(str::as_bytes) != Some(&hex_prev[..]) {
             return Err(Finding::Reordered { seq, id });
         }
-        if e.stored_hash().map(str::as_bytes) != Some(&hex_bytes(computed)[..]) {
+        if stored_hash.map(str::as_bytes) != Some(&hex_bytes(computed)[..]) {
             return Err(Finding::Edited { seq, id });
         }
         while let Some(cp) = self.checkpoints.get(self.cp_next) {
@@ -601,10 +614,9 @@ mod tests {
         entries: &[ChainEntry],
         cps: Vec<CheckedCheckpoint>,
     ) -> Result<ChainSummary, Finding> {
-        let hashes = hash_ahead(entries);
         let mut v = ChainVerifier::new(cps);
-        for (e, h) in entries.iter().zip(&hashes) {
-            v.push_hashed(e, h)?;
+        for l in &ChainLink::of_page(entries.to_vec()) {
+            v.push_link(l)?;
         }
         v.finish(&head_of(entries))
     }

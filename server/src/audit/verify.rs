@@ -73,7 +73,7 @@ pub async fn verify(
             .await
             .map_err(|e| AuditError::Storage(format!("page reader stopped: {e}")))??;
         for link in &links {
-            if let Err(finding) = verifier.push_hashed(link, &link.computed) {
+            if let Err(finding) = verifier.push_link(link) {
                 for p in pending {
                     p.abort();
                 }

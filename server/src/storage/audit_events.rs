@@ -571,6 +571,45 @@ macro_rules! chain_columns {
     };
 }
 
+/// One row of a chain page (columns in `chain_columns!` order), read column by column with
+/// each column's type and without copying text: the backends' page reads implement it, and
+/// [`chain_fields`] maps the columns to an entry's hashed fields, once for both. Errors name
+/// the column (the implementation adds the entry).
+pub(crate) trait ChainRow<'r> {
+    fn int(&self, i: usize, column: &'static str) -> Result<i64, StorageError>;
+    fn int_or_null(&self, i: usize, column: &'static str) -> Result<Option<i64>, StorageError>;
+    fn text(&self, i: usize, column: &'static str) -> Result<&'r str, StorageError>;
+    fn text_or_null(&self, i: usize, column: &'static str)
+    -> Result<Option<&'r str>, StorageError>;
+}
+
+/// The hashed fields of a chain page row (columns 4 to 22; 0-3 are id, seq and the two hashes).
+pub(crate) fn chain_fields<'r>(
+    row: &impl ChainRow<'r>,
+) -> Result<crate::audit::chain::RecordFields<'r>, StorageError> {
+    Ok(crate::audit::chain::RecordFields {
+        at_ms: row.int(4, "at_ms")?,
+        event: row.text(5, "event")?,
+        outcome: row.text(6, "outcome")?,
+        actor_account_id: row.int_or_null(7, "actor_account_id")?,
+        actor_username: row.text_or_null(8, "actor_username")?,
+        institution_id: row.int_or_null(9, "institution_id")?,
+        subject: row.text_or_null(10, "subject")?,
+        detail: row.text(11, "detail")?,
+        client_ip: row.text_or_null(12, "client_ip")?,
+        request_id: row.text_or_null(13, "request_id")?,
+        channel: row.text_or_null(14, "channel")?,
+        purpose: row.text_or_null(15, "purpose")?,
+        local_user_id: row.text_or_null(16, "local_user_id")?,
+        dukcapil_user_id: row.text_or_null(17, "dukcapil_user_id")?,
+        nik_hmac: row.text_or_null(18, "nik_hmac")?,
+        nik_masked: row.text_or_null(19, "nik_masked")?,
+        outcome_code: row.text_or_null(20, "outcome_code")?,
+        quota_state: row.text_or_null(21, "quota_state")?,
+        latency_ms: row.int_or_null(22, "latency_ms")?,
+    })
+}
+
 /// The entries after `$1` in seq order, at most `$2`, as rows (PostgreSQL's page read; the
 /// caller drops those past the head). No upper bound in SQL: with one, PostgreSQL's planner,
 /// before the table has statistics (a freshly filled or restored trail), chose a bitmap scan

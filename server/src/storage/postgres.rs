@@ -110,65 +110,80 @@ impl PgStorage {
     }
 }
 
-/// Links of `CHAIN_PAGE` rows up to `up_to_seq` (rows are in seq order), hashed from borrowed
-/// values; a value that does not decode is an error naming the entry and the column.
+/// Links of `CHAIN_PAGE` rows up to `up_to_seq` (rows are in seq order), hashed from values
+/// borrowed from the rows; a value that does not decode is an error naming the entry and the
+/// column.
 fn links_of_rows(
     rows: &[sqlx::postgres::PgRow],
     up_to_seq: i64,
 ) -> Result<Vec<crate::audit::chain::ChainLink>, StorageError> {
-    use crate::audit::chain::{ChainLink, RecordFields, stored_link_hash};
+    use crate::audit::chain::{ChainLink, stored_link_hash};
     use sqlx::Row as _;
     let mut links = Vec::with_capacity(rows.len());
     let mut buf = Vec::with_capacity(512);
     for r in rows {
-        let id: i64 = r.try_get(0)?;
-        let seq: i64 = r.try_get(1)?;
-        if seq > up_to_seq {
+        let cell = PgCell {
+            r,
+            id: r.try_get(0)?,
+            seq: r.try_get(1)?,
+        };
+        if cell.seq > up_to_seq {
             break;
         }
-        let wrong = |column: &str, e: sqlx::Error| {
-            StorageError::Corrupt(format!(
-                "audit chain page: entry id {id} seq {seq}, column {column}: {e}"
-            ))
-        };
-        macro_rules! col {
-            ($i:literal, $name:literal) => {
-                r.try_get($i).map_err(|e| wrong($name, e))?
-            };
-        }
-        let prev_hash: Option<String> = col!(2, "prev_hash");
-        let entry_hash: Option<String> = col!(3, "entry_hash");
-        let fields = RecordFields {
-            at_ms: col!(4, "at_ms"),
-            event: col!(5, "event"),
-            outcome: col!(6, "outcome"),
-            actor_account_id: col!(7, "actor_account_id"),
-            actor_username: col!(8, "actor_username"),
-            institution_id: col!(9, "institution_id"),
-            subject: col!(10, "subject"),
-            detail: col!(11, "detail"),
-            client_ip: col!(12, "client_ip"),
-            request_id: col!(13, "request_id"),
-            channel: col!(14, "channel"),
-            purpose: col!(15, "purpose"),
-            local_user_id: col!(16, "local_user_id"),
-            dukcapil_user_id: col!(17, "dukcapil_user_id"),
-            nik_hmac: col!(18, "nik_hmac"),
-            nik_masked: col!(19, "nik_masked"),
-            outcome_code: col!(20, "outcome_code"),
-            quota_state: col!(21, "quota_state"),
-            latency_ms: col!(22, "latency_ms"),
-        };
-        let computed = stored_link_hash(&mut buf, prev_hash.as_deref(), seq, &fields);
+        let prev_hash: Option<String> = cell.get(2, "prev_hash")?;
+        let entry_hash: Option<String> = cell.get(3, "entry_hash")?;
+        let fields = super::audit_events::chain_fields(&cell)?;
+        let computed = stored_link_hash(&mut buf, prev_hash.as_deref(), cell.seq, &fields);
         links.push(ChainLink {
-            id,
-            seq,
+            id: cell.id,
+            seq: cell.seq,
             prev_hash,
             entry_hash,
             computed,
         });
     }
     Ok(links)
+}
+
+/// One chain page row, its columns decoded (text borrowed) as the schema types them.
+struct PgCell<'r> {
+    r: &'r sqlx::postgres::PgRow,
+    id: i64,
+    seq: i64,
+}
+
+impl<'r> PgCell<'r> {
+    fn get<T>(&self, i: usize, column: &str) -> Result<T, StorageError>
+    where
+        T: sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres>,
+    {
+        use sqlx::Row as _;
+        self.r.try_get(i).map_err(|e| {
+            StorageError::Corrupt(format!(
+                "audit chain page: entry id {} seq {}, column {column}: {e}",
+                self.id, self.seq
+            ))
+        })
+    }
+}
+
+impl<'r> super::audit_events::ChainRow<'r> for PgCell<'r> {
+    fn int(&self, i: usize, column: &'static str) -> Result<i64, StorageError> {
+        self.get(i, column)
+    }
+    fn int_or_null(&self, i: usize, column: &'static str) -> Result<Option<i64>, StorageError> {
+        self.get(i, column)
+    }
+    fn text(&self, i: usize, column: &'static str) -> Result<&'r str, StorageError> {
+        self.get(i, column)
+    }
+    fn text_or_null(
+        &self,
+        i: usize,
+        column: &'static str,
+    ) -> Result<Option<&'r str>, StorageError> {
+        self.get(i, column)
+    }
 }
 
 impl_institution_store!(PgStorage);

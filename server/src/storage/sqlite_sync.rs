@@ -27,7 +27,7 @@ use super::batch::{self as b, LockMode, OperatorDay, UserDay};
 use super::{
     AppendedEntry, AuditRecord, BatchDone, BatchOp, ChainEntry, HeadAt, HeadHint, StorageError,
 };
-use crate::audit::chain::{ChainLink, RecordFields, stored_link_hash, to_hex};
+use crate::audit::chain::{ChainLink, stored_link_hash, to_hex};
 use rusqlite::{Connection, OptionalExtension as _, Transaction, TransactionBehavior, params};
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -413,109 +413,63 @@ fn read_page(
     up_to_seq: i64,
     limit: i64,
 ) -> Result<Vec<ChainEntry>, StorageError> {
-    let mut stmt = prepare(conn, ae::CHAIN_PAGE_BOUNDED)?;
-    let mut rows = stmt.query(params![after_seq, up_to_seq, limit])?;
-    let mut page = Vec::with_capacity(usize::try_from(limit.clamp(0, 10_000)).unwrap_or(0));
-    while let Some(r) = rows.next()? {
-        let id: i64 = r.get(0).map_err(|e| wrong_type("id", &"?", &e))?;
-        let seq: i64 = r.get(1).map_err(|e| wrong_type("seq", &id, &e))?;
-        let mut at = 1usize;
-        // The next column in `chain_columns!` order, typed; an error names the entry.
-        macro_rules! next {
-            ($name:literal) => {{
-                at += 1;
-                r.get(at).map_err(|e| {
-                    StorageError::Corrupt(format!(
-                        "audit chain page: entry id {id} seq {seq}, column {}: {e}",
-                        $name
-                    ))
-                })?
-            }};
-        }
-        page.push(ChainEntry {
-            id,
-            seq,
-            prev_hash: next!("prev_hash"),
-            entry_hash: next!("entry_hash"),
-            record: AuditRecord {
-                at_ms: next!("at_ms"),
-                event: next!("event"),
-                outcome: next!("outcome"),
-                actor_account_id: next!("actor_account_id"),
-                actor_username: next!("actor_username"),
-                institution_id: next!("institution_id"),
-                subject: next!("subject"),
-                detail: next!("detail"),
-                client_ip: next!("client_ip"),
-                request_id: next!("request_id"),
-                channel: next!("channel"),
-                purpose: next!("purpose"),
-                local_user_id: next!("local_user_id"),
-                dukcapil_user_id: next!("dukcapil_user_id"),
-                nik_hmac: next!("nik_hmac"),
-                nik_masked: next!("nik_masked"),
-                outcome_code: next!("outcome_code"),
-                quota_state: next!("quota_state"),
-                latency_ms: next!("latency_ms"),
-            },
-        });
-    }
-    Ok(page)
+    read_rows(conn, after_seq, up_to_seq, limit, |cell, _buf| {
+        Ok(ChainEntry {
+            id: cell.id,
+            seq: cell.seq,
+            prev_hash: cell.owned(2, "prev_hash")?,
+            entry_hash: cell.owned(3, "entry_hash")?,
+            record: ae::chain_fields(cell)?.to_record(),
+        })
+    })
 }
 
 /// [`read_page`] as links: each row's hash computed from its borrowed column values, with
-/// the same typing (a value of another type is an error naming the entry and the column).
+/// the same typing; only the two stored hashes are copied.
 fn read_links(
     conn: &Connection,
     after_seq: i64,
     up_to_seq: i64,
     limit: i64,
 ) -> Result<Vec<ChainLink>, StorageError> {
+    read_rows(conn, after_seq, up_to_seq, limit, |cell, buf| {
+        let prev_hash: Option<String> = cell.owned(2, "prev_hash")?;
+        let entry_hash: Option<String> = cell.owned(3, "entry_hash")?;
+        let fields = ae::chain_fields(cell)?;
+        let computed = stored_link_hash(buf, prev_hash.as_deref(), cell.seq, &fields);
+        Ok(ChainLink {
+            id: cell.id,
+            seq: cell.seq,
+            prev_hash,
+            entry_hash,
+            computed,
+        })
+    })
+}
+
+/// The page's rows (`CHAIN_PAGE_BOUNDED`), each turned into a `T` by `each` (given the row
+/// and a reusable encoding buffer).
+fn read_rows<T>(
+    conn: &Connection,
+    after_seq: i64,
+    up_to_seq: i64,
+    limit: i64,
+    mut each: impl FnMut(&Cell<'_, '_>, &mut Vec<u8>) -> Result<T, StorageError>,
+) -> Result<Vec<T>, StorageError> {
     let mut stmt = prepare(conn, ae::CHAIN_PAGE_BOUNDED)?;
     let mut rows = stmt.query(params![after_seq, up_to_seq, limit])?;
-    let mut links = Vec::with_capacity(usize::try_from(limit.clamp(0, 10_000)).unwrap_or(0));
+    let mut out = Vec::with_capacity(usize::try_from(limit.clamp(0, 10_000)).unwrap_or(0));
     let mut buf = Vec::with_capacity(512);
     while let Some(r) = rows.next()? {
         let id: i64 = r.get(0).map_err(|e| wrong_type("id", &"?", &e))?;
         let seq: i64 = r.get(1).map_err(|e| wrong_type("seq", &id, &e))?;
-        let at = Cell { r, id, seq };
-        let prev_hash: Option<String> = at.owned(2, "prev_hash")?;
-        let entry_hash: Option<String> = at.owned(3, "entry_hash")?;
-        let fields = RecordFields {
-            at_ms: at.int(4, "at_ms")?,
-            event: at.text(5, "event")?,
-            outcome: at.text(6, "outcome")?,
-            actor_account_id: at.int_or_null(7, "actor_account_id")?,
-            actor_username: at.text_or_null(8, "actor_username")?,
-            institution_id: at.int_or_null(9, "institution_id")?,
-            subject: at.text_or_null(10, "subject")?,
-            detail: at.text(11, "detail")?,
-            client_ip: at.text_or_null(12, "client_ip")?,
-            request_id: at.text_or_null(13, "request_id")?,
-            channel: at.text_or_null(14, "channel")?,
-            purpose: at.text_or_null(15, "purpose")?,
-            local_user_id: at.text_or_null(16, "local_user_id")?,
-            dukcapil_user_id: at.text_or_null(17, "dukcapil_user_id")?,
-            nik_hmac: at.text_or_null(18, "nik_hmac")?,
-            nik_masked: at.text_or_null(19, "nik_masked")?,
-            outcome_code: at.text_or_null(20, "outcome_code")?,
-            quota_state: at.text_or_null(21, "quota_state")?,
-            latency_ms: at.int_or_null(22, "latency_ms")?,
-        };
-        let computed = stored_link_hash(&mut buf, prev_hash.as_deref(), seq, &fields);
-        links.push(ChainLink {
-            id,
-            seq,
-            prev_hash,
-            entry_hash,
-            computed,
-        });
+        out.push(each(&Cell { r, id, seq }, &mut buf)?);
     }
-    Ok(links)
+    Ok(out)
 }
 
-/// One row's columns, read with their types (as `read_page`'s typed `get`s: text only from
-/// TEXT, integers only from INTEGER, NULL only where the column may be NULL).
+/// One row's columns, read with their types: text only from TEXT, integers only from
+/// INTEGER, NULL only where the column may be NULL (a BLOB or a REAL is an error).
 struct Cell<'r, 's> {
     r: &'r rusqlite::Row<'s>,
     id: i64,
@@ -541,28 +495,34 @@ impl<'r> Cell<'r, '_> {
     ) -> Result<T, StorageError> {
         self.r.get(i).map_err(|e| self.wrong(column, e))
     }
+}
 
-    fn text(&self, i: usize, column: &str) -> Result<&'r str, StorageError> {
-        self.value(i, column)?
-            .as_str()
-            .map_err(|e| self.wrong(column, e))
-    }
-
-    fn text_or_null(&self, i: usize, column: &str) -> Result<Option<&'r str>, StorageError> {
-        self.value(i, column)?
-            .as_str_or_null()
-            .map_err(|e| self.wrong(column, e))
-    }
-
-    fn int(&self, i: usize, column: &str) -> Result<i64, StorageError> {
+impl<'r> ae::ChainRow<'r> for Cell<'r, '_> {
+    fn int(&self, i: usize, column: &'static str) -> Result<i64, StorageError> {
         self.value(i, column)?
             .as_i64()
             .map_err(|e| self.wrong(column, e))
     }
 
-    fn int_or_null(&self, i: usize, column: &str) -> Result<Option<i64>, StorageError> {
+    fn int_or_null(&self, i: usize, column: &'static str) -> Result<Option<i64>, StorageError> {
         self.value(i, column)?
             .as_i64_or_null()
+            .map_err(|e| self.wrong(column, e))
+    }
+
+    fn text(&self, i: usize, column: &'static str) -> Result<&'r str, StorageError> {
+        self.value(i, column)?
+            .as_str()
+            .map_err(|e| self.wrong(column, e))
+    }
+
+    fn text_or_null(
+        &self,
+        i: usize,
+        column: &'static str,
+    ) -> Result<Option<&'r str>, StorageError> {
+        self.value(i, column)?
+            .as_str_or_null()
             .map_err(|e| self.wrong(column, e))
     }
 }

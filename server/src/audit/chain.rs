@@ -174,7 +174,8 @@ pub fn encode_fields_into(buf: &mut Vec<u8>, prev: &[u8; 32], seq: i64, r: &Reco
 }
 
 /// The hash of an entry from borrowed fields, after the `prev_hash` as stored (hex; zeros when
-/// missing or not hex, as [`hash_ahead`]), encoding into `buf`.
+/// missing or not hex: [`ChainVerifier::push_link`] reports such a link before using the
+/// hash), encoding into `buf`. Entries are independent, so pages hash on any core.
 pub fn stored_link_hash(
     buf: &mut Vec<u8>,
     stored_prev: Option<&str>,
@@ -346,17 +347,6 @@ impl std::fmt::Display for Finding {
     }
 }
 
-/// Each entry's hash over its record and its stored `prev_hash` (zeros when that is missing
-/// or not hex: [`ChainVerifier::push_link`] reports such a link before using the hash).
-/// Entries are independent, so pages hash on any core.
-pub fn hash_ahead(entries: &[ChainEntry]) -> Vec<[u8; 32]> {
-    let mut buf = Vec::with_capacity(512);
-    entries
-        .iter()
-        .map(|e| stored_link_hash(&mut buf, e.prev_hash.as_deref(), e.seq, &e.record.fields()))
-        .collect()
-}
-
 /// What the in-order checks need of an entry once its hash is computed: its place, its stored
 /// hashes (as read, so a malformed one is reported, not refused on reading) and the hash
 /// recomputed over its fields and its stored `prev_hash` ([`stored_link_hash`]).
@@ -370,18 +360,23 @@ pub struct ChainLink {
 }
 
 impl ChainLink {
-    /// The links of entries read as whole rows ([`hash_ahead`]).
+    /// The links of entries read as whole rows: the reference the backends' page reads
+    /// (`AuditEventStore::audit_chain_links`, hashing from borrowed column values) are tested
+    /// against, and the in-memory verification of the unit tests.
     pub fn of_page(entries: Vec<ChainEntry>) -> Vec<ChainLink> {
-        let hashes = hash_ahead(&entries);
+        let mut buf = Vec::with_capacity(512);
         entries
             .into_iter()
-            .zip(hashes)
-            .map(|(e, computed)| ChainLink {
-                id: e.id,
-                seq: e.seq,
-                prev_hash: e.prev_hash,
-                entry_hash: e.entry_hash,
-                computed,
+            .map(|e| {
+                let computed =
+                    stored_link_hash(&mut buf, e.prev_hash.as_deref(), e.seq, &e.record.fields());
+                ChainLink {
+                    id: e.id,
+                    seq: e.seq,
+                    prev_hash: e.prev_hash,
+                    entry_hash: e.entry_hash,
+                    computed,
+                }
             })
             .collect()
     }

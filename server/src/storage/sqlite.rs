@@ -82,30 +82,38 @@ impl SqliteStorage {
         Ok(super::WriteTx::new(tx, &self.generation))
     }
 
-    /// One page of the audit chain (`AuditEventStore::audit_chain_page`), read on a blocking
-    /// thread by one of the page readers.
+    /// One page of the audit chain (`AuditEventStore::audit_chain_page`), read by one of the
+    /// page readers.
     async fn read_chain_page(
         &self,
         after_seq: i64,
         up_to_seq: i64,
         limit: i64,
     ) -> Result<Vec<super::ChainEntry>, StorageError> {
-        let readers = self.page_readers.clone();
-        tokio::task::spawn_blocking(move || readers.read(after_seq, up_to_seq, limit))
+        self.on_page_reader(move |r| r.read(after_seq, up_to_seq, limit))
             .await
-            .map_err(|e| StorageError::Corrupt(format!("audit chain page reader stopped: {e}")))?
     }
 
-    /// The page's links (`AuditEventStore::audit_chain_links`), hashed while read, on a
-    /// blocking thread.
+    /// The page's links (`AuditEventStore::audit_chain_links`), hashed while read.
     async fn read_chain_links(
         &self,
         after_seq: i64,
         up_to_seq: i64,
         limit: i64,
     ) -> Result<Vec<crate::audit::chain::ChainLink>, StorageError> {
+        self.on_page_reader(move |r| r.read_links(after_seq, up_to_seq, limit))
+            .await
+    }
+
+    /// Runs a page read on a blocking thread (the readers block while SQLite reads).
+    async fn on_page_reader<T: Send + 'static>(
+        &self,
+        read: impl FnOnce(&super::sqlite_sync::ChainPageReaders) -> Result<T, StorageError>
+        + Send
+        + 'static,
+    ) -> Result<T, StorageError> {
         let readers = self.page_readers.clone();
-        tokio::task::spawn_blocking(move || readers.read_links(after_seq, up_to_seq, limit))
+        tokio::task::spawn_blocking(move || read(&readers))
             .await
             .map_err(|e| StorageError::Corrupt(format!("audit chain page reader stopped: {e}")))?
     }

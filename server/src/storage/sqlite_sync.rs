@@ -54,18 +54,13 @@ impl SqliteWriter {
     /// page cache and memory-mapped reads; and room for every statement text (the 64 insert
     /// sizes and the counter statements).
     fn open(&self) -> Result<Connection, StorageError> {
-        // Without `SQLITE_OPEN_CREATE`: a database file gone since start is an error, not a
-        // new empty database.
-        let conn = Connection::open_with_flags(
+        let conn = open_existing(
             &self.path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        conn.set_prepared_statement_cache_capacity(256);
-        conn.execute_batch(
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; \
              PRAGMA cache_size = -32768; PRAGMA mmap_size = 268435456;",
         )?;
+        conn.set_prepared_statement_cache_capacity(256);
         Ok(conn)
     }
 
@@ -321,6 +316,20 @@ fn append_chained(
     Ok((out, Some((last_seq, last))))
 }
 
+/// Opens the database file at `path` with `mode` (read-write or read-only), without
+/// `SQLITE_OPEN_CREATE` (a file gone since start is an error, not a new empty database), with
+/// the pool's busy timeout, then runs `pragmas`.
+fn open_existing(
+    path: &std::path::Path,
+    mode: rusqlite::OpenFlags,
+    pragmas: &str,
+) -> Result<Connection, StorageError> {
+    let conn = Connection::open_with_flags(path, mode | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.execute_batch(pragmas)?;
+    Ok(conn)
+}
+
 /// Connections that read the audit chain page by page for `sigap audit verify` (several pages
 /// are read at once, each on its own connection; idle ones are kept for the next page).
 ///
@@ -347,15 +356,13 @@ impl ChainPageReaders {
     }
 
     fn open(&self) -> Result<Connection, StorageError> {
-        let conn = Connection::open_with_flags(
-            &self.path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        conn.busy_timeout(Duration::from_secs(5))?;
         // Memory-mapped reads; SQLite's default page cache (2 MiB): a page is read once, in
         // order, and idle readers stay open between verifications.
-        conn.execute_batch("PRAGMA mmap_size = 268435456;")?;
-        Ok(conn)
+        open_existing(
+            &self.path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+            "PRAGMA mmap_size = 268435456;",
+        )
     }
 
     /// The entries with `after_seq < seq <= up_to_seq`, in seq order, at most `limit`.

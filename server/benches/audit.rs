@@ -19,7 +19,8 @@ use std::time::Instant;
 
 fn access(n: i64) -> NewAccessEvent {
     NewAccessEvent {
-        at_ms: 1_795_748_400_000 + n,
+        // One entry every 90 s: about the 1,000 hits a day of the agreement's quota.
+        at_ms: 1_795_748_400_000 + n * 90_000,
         kind: AccessKind::Lookup,
         outcome: AuditOutcome::Success,
         outcome_code: "00".into(),
@@ -172,7 +173,7 @@ async fn end_to_end(name: &str, storage: Arc<dyn Storage>, dir: &std::path::Path
         .await
         .unwrap();
     let start = Instant::now();
-    let verdict = sigap_server::audit::verify(storage, &cp, Some(&signer.verifying_key()))
+    let verdict = sigap_server::audit::verify(storage.clone(), &cp, Some(&signer.verifying_key()))
         .await
         .unwrap();
     let secs = start.elapsed().as_secs_f64();
@@ -183,6 +184,27 @@ async fn end_to_end(name: &str, storage: Arc<dyn Storage>, dir: &std::path::Path
         "{name}: chain verification from the database: {}",
         rate(s.entries, secs)
     );
+    // An auditor's search by NIK (SQLite has no NIK index; see the migration
+    // `…_audit_nik_index.sql`): the worst case, one matching entry and no date range, so
+    // every entry of the trail is read; then the Cek NIK page's 24-hour look-back.
+    let last_at = access(s.entries as i64).at_ms;
+    for (what, from_day) in [
+        ("no date range", None),
+        ("the last day", Some(domain::quota::wib_day(last_at))),
+    ] {
+        let filter = sigap_server::storage::AccessEventFilter {
+            nik_hmac: Some(access(7).nik_hmac),
+            from_day,
+            ..Default::default()
+        };
+        let start = Instant::now();
+        let found = storage.search_access_events(&filter).await.unwrap();
+        println!(
+            "{name}: search by NIK, {what}: {} found in {:.1} ms",
+            found.len(),
+            start.elapsed().as_secs_f64() * 1000.0
+        );
+    }
 }
 
 /// The allocator the `sigap` binary runs with (`server/src/main.rs`).

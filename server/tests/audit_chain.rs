@@ -797,6 +797,19 @@ async fn auditors_find_attempts_by_typed_nik_operator_day_and_outcome() {
         let page = f.storage.search_access_events(&on_day).await.unwrap();
         assert_eq!(page.len(), 3);
         assert_eq!(page[0].request_id.as_deref(), Some("req-9"));
+        // The next page starts after the last row of this one, with no row twice.
+        let after = AccessEventFilter {
+            before: Some((page[2].at_ms, page[2].seq.unwrap())),
+            ..on_day.clone()
+        };
+        let page2 = f.storage.search_access_events(&after).await.unwrap();
+        assert_eq!(page2.len(), 3);
+        assert!(
+            page2
+                .iter()
+                .all(|e| (e.at_ms, e.seq) < (page[2].at_ms, page[2].seq))
+        );
+        assert_eq!(page2[0].request_id.as_deref(), Some("req-6"));
         let next_day = AccessEventFilter {
             from_day: today.next_day(),
             ..AccessEventFilter::default()

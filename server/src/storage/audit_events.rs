@@ -646,19 +646,81 @@ pub const CHAIN_EXISTING: &str =
 
 pub const SET_HEAD: &str = "UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1";
 
-pub const SEARCH_ACCESS: &str = "SELECT id, seq, at_ms, event, outcome, outcome_code, channel, \
-       institution_id, actor_account_id, actor_username, local_user_id, dukcapil_user_id, \
-       purpose, nik_hmac, nik_masked, quota_state, latency_ms, client_ip, request_id, detail \
-     FROM audit_events \
-     WHERE channel IS NOT NULL \
-       AND ($1 IS NULL OR nik_hmac = $1) \
-       AND ($2 IS NULL OR actor_account_id = $2) \
-       AND ($3 IS NULL OR institution_id = $3) \
-       AND ($4 IS NULL OR outcome_code = $4) \
-       AND ($5 IS NULL OR at_ms >= $5) \
-       AND ($6 IS NULL OR at_ms < $6) \
-       AND ($8 IS NULL OR at_ms < $8 OR (at_ms = $8 AND seq < $9)) \
-     ORDER BY at_ms DESC, seq DESC LIMIT $7";
+/// One value bound to a search statement ([`search_access_sql`]), in placeholder order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchArg {
+    Int(i64),
+    Text(String),
+}
+
+/// The access search for `f`, with a condition only for each filter it sets, and its values in
+/// placeholder order (`$1`, `$2`, … numbered by first appearance, so SQLite and PostgreSQL read
+/// them alike). Newest first, at most `f.limit` (default 100, at most 1000).
+///
+/// Only the conditions asked for are written, so the planner can serve them from an index:
+/// a date range is a range of `audit_events_at` (a catch-all `($5 IS NULL OR at_ms >= $5)`
+/// was not, and SQLite walked the whole trail for a 24-hour window), an operator or an
+/// outcome is a range of its `(…, at_ms)` index. A NIK has no index of its own (see the
+/// migration `…_audit_nik_index.sql`): its rows are found within the date range.
+pub fn search_access_sql(f: &AccessEventFilter) -> (String, Vec<SearchArg>) {
+    let mut sql = String::from(
+        "SELECT id, seq, at_ms, event, outcome, outcome_code, channel, institution_id, \
+         actor_account_id, actor_username, local_user_id, dukcapil_user_id, purpose, nik_hmac, \
+         nik_masked, quota_state, latency_ms, client_ip, request_id, detail \
+         FROM audit_events WHERE channel IS NOT NULL",
+    );
+    let mut args = Vec::new();
+    // `condition` with `#` standing for the next placeholder, whose value is `arg`.
+    let mut bind = |sql: &mut String, condition: &str, arg: SearchArg| -> usize {
+        args.push(arg);
+        let n = args.len();
+        sql.push_str(" AND ");
+        sql.push_str(&condition.replace('#', &format!("${n}")));
+        n
+    };
+    if let Some(h) = &f.nik_hmac {
+        bind(&mut sql, "nik_hmac = #", SearchArg::Text(h.clone()));
+    }
+    if let Some(id) = f.actor_account_id {
+        bind(&mut sql, "actor_account_id = #", SearchArg::Int(id));
+    }
+    if let Some(id) = f.institution_id {
+        bind(&mut sql, "institution_id = #", SearchArg::Int(id));
+    }
+    if let Some(code) = &f.outcome_code {
+        bind(&mut sql, "outcome_code = #", SearchArg::Text(code.clone()));
+    }
+    if let Some(day) = f.from_day {
+        bind(
+            &mut sql,
+            "at_ms >= #",
+            SearchArg::Int(wib_day_start_ms(day)),
+        );
+    }
+    if let Some(next) = f.to_day.and_then(|d| d.next_day()) {
+        bind(
+            &mut sql,
+            "at_ms < #",
+            SearchArg::Int(wib_day_start_ms(next)),
+        );
+    }
+    if let Some((at_ms, seq)) = f.before {
+        // A range of at_ms first, so the paging bound narrows the index range too.
+        let at = bind(&mut sql, "at_ms <= #", SearchArg::Int(at_ms));
+        bind(
+            &mut sql,
+            &format!("(at_ms < ${at} OR seq < #)"),
+            SearchArg::Int(seq),
+        );
+    }
+    let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
+    args.push(SearchArg::Int(limit));
+    sql.push_str(&format!(
+        " ORDER BY at_ms DESC, seq DESC LIMIT ${}",
+        args.len()
+    ));
+    (sql, args)
+}
 
 /// The first instant (Unix ms) of a WIB calendar day.
 pub fn wib_day_start_ms(day: time::Date) -> i64 {
@@ -876,26 +938,15 @@ macro_rules! impl_audit_event_store {
                 &self,
                 f: &$crate::storage::AccessEventFilter,
             ) -> Result<Vec<$crate::storage::AccessEvent>, $crate::storage::StorageError> {
-                let limit = if f.limit <= 0 { 100 } else { f.limit.min(1000) };
-                let from = f
-                    .from_day
-                    .map($crate::storage::audit_events::wib_day_start_ms);
-                let until = f
-                    .to_day
-                    .and_then(|d| d.next_day())
-                    .map($crate::storage::audit_events::wib_day_start_ms);
-                Ok(sqlx::query_as($crate::storage::audit_events::SEARCH_ACCESS)
-                    .bind(f.nik_hmac.as_deref())
-                    .bind(f.actor_account_id)
-                    .bind(f.institution_id)
-                    .bind(f.outcome_code.as_deref())
-                    .bind(from)
-                    .bind(until)
-                    .bind(limit)
-                    .bind(f.before.map(|b| b.0))
-                    .bind(f.before.map(|b| b.1))
-                    .fetch_all(&self.pool)
-                    .await?)
+                let (sql, args) = $crate::storage::audit_events::search_access_sql(f);
+                let mut query = sqlx::query_as(&sql);
+                for arg in args {
+                    query = match arg {
+                        $crate::storage::audit_events::SearchArg::Int(v) => query.bind(v),
+                        $crate::storage::audit_events::SearchArg::Text(v) => query.bind(v),
+                    };
+                }
+                Ok(query.fetch_all(&self.pool).await?)
             }
 
             async fn audit_chain_head(

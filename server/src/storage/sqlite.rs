@@ -165,4 +165,44 @@ mod tests {
             );
         }
     }
+
+    /// The access search's conditions are index ranges: a NIK search within a date window
+    /// walks that window of `audit_events_at`, not the whole trail.
+    #[tokio::test]
+    async fn an_access_search_in_a_date_window_is_a_range_of_the_time_index() {
+        let dir = std::env::temp_dir().join(format!("sigap-plan-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}/plan.db", dir.display());
+        let storage = SqliteStorage::connect(&url).await.unwrap();
+        let day = time::macros::date!(2026 - 11 - 27);
+        let filter = crate::storage::AccessEventFilter {
+            nik_hmac: Some("ab".repeat(32)),
+            from_day: Some(day),
+            to_day: Some(day),
+            ..Default::default()
+        };
+        let (sql, args) = crate::storage::audit_events::search_access_sql(&filter);
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
+        for arg in args {
+            query = match arg {
+                crate::storage::audit_events::SearchArg::Int(v) => query.bind(v),
+                crate::storage::audit_events::SearchArg::Text(v) => query.bind(v),
+            };
+        }
+        let plan: Vec<String> = query
+            .fetch_all(&storage.pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.3)
+            .collect();
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("audit_events_at (at_ms>? AND at_ms<?)")),
+            "{plan:?}"
+        );
+        drop(storage);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -1,8 +1,9 @@
 //! The HTTP surface: the router (portal pages, server functions, health endpoints, static
-//! files, the `/auth/` endpoints) and the layers around it, outermost first: tracing, the
-//! closed-network guard (`network`), security headers, compression, the CSRF origin check
-//! (`csrf`), the session (tower-sessions over our database) and its check
-//! (`auth::session::resolve_session`), body limits.
+//! files, the `/auth/` endpoints, the web-service API) and the layers around it, outermost
+//! first: tracing, the closed-network guard (`network`), security headers, compression; then,
+//! for the portal only, the CSRF origin check (`csrf`), the session (tower-sessions over our
+//! database) and its check (`auth::session::resolve_session`), the page guard, body limits.
+//! The API (`/api/v1/`, bearer tokens) has its own body limit and JSON errors instead.
 
 pub mod api_errors;
 pub mod api_v1;
@@ -54,7 +55,9 @@ pub fn router(state: AppState) -> Router {
         }
     };
 
-    endpoints()
+    // The portal: pages, server functions, `/auth/` and health, behind the session, its
+    // check, the page guard and the CSRF check.
+    let portal = portal_endpoints()
         .into_router()
         .route(
             "/api/sf/{*fn_name}",
@@ -83,7 +86,14 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             origins,
             csrf::csrf_guard,
-        ))
+        ));
+    // The web-service API (`/api/v1/`): bearer tokens only, so none of the portal's session,
+    // page or CSRF layers (each of which let a bearer request through untouched, at a cost
+    // on every call); its own body limit (`api_v1::routes`) and JSON errors.
+    let api = api_v1::routes()
+        .into_router()
+        .layer(axum::middleware::from_fn(api_v1::plain_errors_as_json));
+    api.merge(portal)
         .layer(CompressionLayer::new().br(true).gzip(true))
         .layer(axum::middleware::from_fn(security::security_headers))
         .layer(axum::middleware::from_fn_with_state(
@@ -94,13 +104,18 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The plain HTTP endpoints (health and `/auth/`), recorded as doors (`doors::all`).
+/// The plain HTTP endpoints (health, `/auth/` and the web-service API), recorded as doors
+/// (`doors::all`); the router is built from the same two parts.
 pub fn endpoints() -> doors::DoorRouter<AppState> {
+    portal_endpoints().merge(api_v1::routes())
+}
+
+/// Health and `/auth/`: the endpoints behind the portal's layers.
+fn portal_endpoints() -> doors::DoorRouter<AppState> {
     doors::DoorRouter::default()
         .at(doors::Verb::Get, "/healthz", health::healthz)
         .at(doors::Verb::Get, "/readyz", health::readyz)
         .merge(auth_api::routes())
-        .merge(api_v1::routes())
 }
 
 /// server_fn answers every failed call with 500 (leptos_axum registers each server function

@@ -133,6 +133,26 @@ async fn unknown_route_gets_the_portal_404() {
     app.stop().await;
 }
 
+/// API answers (JSON, never a document) carry a policy that loads and frames nothing, with
+/// the other security headers and `no-store`; an unknown API path as well.
+#[tokio::test]
+async fn api_answers_carry_the_strict_policy_and_no_store() {
+    let app = spawn_app().await;
+    for path in ["/api/v1/openapi.json", "/api/v1/tidak-ada"] {
+        let r = client().get(app.url(path)).send().await.unwrap();
+        let h = r.headers();
+        assert_eq!(
+            h[header::CONTENT_SECURITY_POLICY],
+            sigap_server::web::security::API_CONTENT_SECURITY_POLICY,
+            "{path}"
+        );
+        assert_eq!(h[header::CACHE_CONTROL], "no-store", "{path}");
+        assert_eq!(h[header::X_FRAME_OPTIONS], "DENY", "{path}");
+        assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn responses_are_compressed_when_asked() {
     let app = spawn_app().await;

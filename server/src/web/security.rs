@@ -22,6 +22,9 @@ pub fn content_security_policy(nonce: &str) -> String {
     )
 }
 
+/// The policy of the web-service API's answers (JSON only).
+pub const API_CONTENT_SECURITY_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
+
 fn new_nonce() -> String {
     let mut bytes = [0u8; 18];
     rand::rng().fill_bytes(&mut bytes);
@@ -36,15 +39,30 @@ fn is_static_asset(path: &str) -> bool {
 
 /// The middleware: see the module doc.
 pub async fn security_headers(mut req: Request, next: Next) -> Response {
-    let nonce = new_nonce();
-    let path = req.uri().path().to_owned();
-    req.extensions_mut()
-        .insert(CspNonce(Arc::from(nonce.as_str())));
+    let path = req.uri().path();
+    let static_asset = is_static_asset(path);
+    // The web-service API answers JSON, never a document: nothing of it may load or frame
+    // anything, and it needs no script nonce.
+    let nonce = (!path.starts_with("/api/v1/")).then(new_nonce);
+    if let Some(nonce) = &nonce {
+        req.extensions_mut()
+            .insert(CspNonce(Arc::from(nonce.as_str())));
+    }
     let mut res = next.run(req).await;
-    let cacheable = is_static_asset(&path) && res.status().is_success();
+    let cacheable = static_asset && res.status().is_success();
     let h = res.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce)) {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    match &nonce {
+        Some(nonce) => {
+            if let Ok(v) = HeaderValue::from_str(&content_security_policy(nonce)) {
+                h.insert(header::CONTENT_SECURITY_POLICY, v);
+            }
+        }
+        None => {
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(API_CONTENT_SECURITY_POLICY),
+            );
+        }
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(

@@ -41,6 +41,20 @@ fn access(n: i64) -> NewAccessEvent {
     }
 }
 
+/// The clock of concurrent appends: tasks running at once write entries of the same moment
+/// (as the server's concurrent requests do), not each its own stretch of time, which would
+/// give every time-ordered index one insertion point per task.
+static CLOCK: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// `access(n)` stamped with the shared clock.
+fn access_now(n: i64) -> NewAccessEvent {
+    let tick = CLOCK.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    NewAccessEvent {
+        at_ms: 1_795_748_400_000 + tick,
+        ..access(n)
+    }
+}
+
 fn rate(n: u64, secs: f64) -> String {
     format!("{:>12.0} entries/s ({n} in {secs:.2} s)", n as f64 / secs)
 }
@@ -102,7 +116,7 @@ async fn appends(name: &str, storage: Arc<dyn Storage>, singles: i64, batched: i
         let s = storage.clone();
         handles.push(tokio::spawn(async move {
             for n in 0..per_task {
-                s.append_access_event(&access(t * 1_000_000 + n))
+                s.append_access_event(&access_now(t * 1_000_000 + n))
                     .await
                     .unwrap();
             }
@@ -126,7 +140,7 @@ async fn appends(name: &str, storage: Arc<dyn Storage>, singles: i64, batched: i
         let w = writer.clone();
         handles.push(tokio::spawn(async move {
             for n in 0..per_task {
-                w.finish(None, access(t * 1_000_000 + n)).await.unwrap();
+                w.finish(None, access_now(t * 1_000_000 + n)).await.unwrap();
             }
         }));
     }
@@ -195,6 +209,7 @@ async fn end_to_end(name: &str, storage: Arc<dyn Storage>, dir: &std::path::Path
         let filter = sigap_server::storage::AccessEventFilter {
             nik_hmac: Some(access(7).nik_hmac),
             from_day,
+            to_day: from_day,
             ..Default::default()
         };
         let start = Instant::now();

@@ -199,8 +199,8 @@ async fn end_to_end(name: &str, storage: Arc<dyn Storage>, dir: &std::path::Path
         rate(s.entries, secs)
     );
     // An auditor's search by NIK (SQLite has no NIK index; see the migration
-    // `…_audit_nik_index.sql`): the worst case, one matching entry and no date range, so
-    // every entry of the trail is read; then the Cek NIK page's 24-hour look-back.
+    // `…_audit_nik_index.sql`): the worst case, a NIK with a handful of entries and no date
+    // range, so every entry of the trail is read; then within one WIB day.
     let last_at = access(s.entries as i64).at_ms;
     for (what, from_day) in [
         ("no date range", None),

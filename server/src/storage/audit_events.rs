@@ -654,8 +654,8 @@ pub enum SearchArg {
 }
 
 /// The access search for `f`, with a condition only for each filter it sets, and its values in
-/// placeholder order (`$1`, `$2`, … numbered by first appearance, so SQLite and PostgreSQL read
-/// them alike). Newest first, at most `f.limit` (default 100, at most 1000).
+/// placeholder order (`$1`, `$2`, …, bound in that order; the paging bound uses its `at_ms`
+/// placeholder twice). Newest first, at most `f.limit` (default 100, at most 1000).
 ///
 /// Only the conditions asked for are written, so the planner can serve them from an index:
 /// a date range is a range of `audit_events_at` (a catch-all `($5 IS NULL OR at_ms >= $5)`

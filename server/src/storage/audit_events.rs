@@ -722,6 +722,25 @@ pub fn search_access_sql(f: &AccessEventFilter) -> (String, Vec<SearchArg>) {
     (sql, args)
 }
 
+/// `query` with `args` ([`search_access_sql`]'s values) bound in order.
+pub fn bind_search_args<'q, DB, O>(
+    mut query: sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>,
+    args: Vec<SearchArg>,
+) -> sqlx::query::QueryAs<'q, DB, O, <DB as sqlx::Database>::Arguments<'q>>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    for arg in args {
+        query = match arg {
+            SearchArg::Int(v) => query.bind(v),
+            SearchArg::Text(v) => query.bind(v),
+        };
+    }
+    query
+}
+
 /// The first instant (Unix ms) of a WIB calendar day.
 pub fn wib_day_start_ms(day: time::Date) -> i64 {
     let start = day.midnight().assume_offset(crate::WIB);
@@ -939,13 +958,8 @@ macro_rules! impl_audit_event_store {
                 f: &$crate::storage::AccessEventFilter,
             ) -> Result<Vec<$crate::storage::AccessEvent>, $crate::storage::StorageError> {
                 let (sql, args) = $crate::storage::audit_events::search_access_sql(f);
-                let mut query = sqlx::query_as(&sql);
-                for arg in args {
-                    query = match arg {
-                        $crate::storage::audit_events::SearchArg::Int(v) => query.bind(v),
-                        $crate::storage::audit_events::SearchArg::Text(v) => query.bind(v),
-                    };
-                }
+                let query =
+                    $crate::storage::audit_events::bind_search_args(sqlx::query_as(&sql), args);
                 Ok(query.fetch_all(&self.pool).await?)
             }
 

@@ -183,13 +183,10 @@ mod tests {
         };
         let (sql, args) = crate::storage::audit_events::search_access_sql(&filter);
         let explain = format!("EXPLAIN QUERY PLAN {sql}");
-        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
-        for arg in args {
-            query = match arg {
-                crate::storage::audit_events::SearchArg::Int(v) => query.bind(v),
-                crate::storage::audit_events::SearchArg::Text(v) => query.bind(v),
-            };
-        }
+        let query = crate::storage::audit_events::bind_search_args(
+            sqlx::query_as::<_, (i64, i64, i64, String)>(&explain),
+            args,
+        );
         let plan: Vec<String> = query
             .fetch_all(&storage.pool)
             .await

@@ -67,13 +67,17 @@ impl Fixture {
     }
 
     async fn verify(&self) -> Verdict {
+        self.try_verify().await.unwrap()
+    }
+
+    /// `audit::verify` with this fixture's checkpoints and key, as it answers.
+    async fn try_verify(&self) -> Result<Verdict, sigap_server::audit::AuditError> {
         verify(
             self.storage.clone(),
             &self.checkpoints(),
             Some(&self.signer.verifying_key()),
         )
         .await
-        .unwrap()
     }
 
     async fn checkpoint(&self) {
@@ -439,13 +443,7 @@ async fn a_column_rewritten_as_binary_is_refused_on_sqlite() {
         assert_eq!(kind, "blob");
         id
     };
-    let err = verify(
-        f.storage.clone(),
-        &f.checkpoints(),
-        Some(&f.signer.verifying_key()),
-    )
-    .await
-    .unwrap_err();
+    let err = f.try_verify().await.unwrap_err();
     assert!(
         err.to_string()
             .contains(&format!("entry id {id} seq 4, column nik_hmac")),
@@ -454,13 +452,7 @@ async fn a_column_rewritten_as_binary_is_refused_on_sqlite() {
     // An earlier entry of the page: named first.
     f.sql("UPDATE audit_events SET at_ms = at_ms + 0.5 WHERE seq = 2")
         .await;
-    let err = verify(
-        f.storage.clone(),
-        &f.checkpoints(),
-        Some(&f.signer.verifying_key()),
-    )
-    .await
-    .unwrap_err();
+    let err = f.try_verify().await.unwrap_err();
     assert!(err.to_string().contains("seq 2, column at_ms"), "{err}");
     f.done().await;
 }

@@ -284,7 +284,41 @@ pub enum Decided {
     Returned,
 }
 
+/// One counter row statement of a group's write-back ([`Ledger::write_backs`]).
+#[derive(Debug, PartialEq, Eq)]
+pub enum CounterWrite<'a> {
+    /// `WRITE_USER_DAY` with the row as the group leaves it.
+    User(&'a UserDayKey, &'a UserDay),
+    /// `DROP_EMPTY_USER_DAY`.
+    DropUser(&'a UserDayKey),
+    /// `WRITE_OPERATOR_DAY`.
+    Operator(&'a OperatorDayKey, &'a OperatorDay),
+    /// `DROP_EMPTY_OPERATOR_DAY`.
+    DropOperator(&'a OperatorDayKey),
+}
+
 impl Ledger {
+    /// What each backend writes after [`Ledger::apply`], in key order: each locked row once,
+    /// written back if the group changed it, removed if it counts nothing (the lock step
+    /// created it and every reservation was refused; the single-write path never leaves such
+    /// a row).
+    pub fn write_backs(&self) -> impl Iterator<Item = CounterWrite<'_>> {
+        let users = self.users.iter().filter_map(|(key, state)| match state {
+            Some(u) if u.touched => Some(CounterWrite::User(key, u)),
+            Some(u) if u.counts_nothing() => Some(CounterWrite::DropUser(key)),
+            _ => None,
+        });
+        let operators = self
+            .operators
+            .iter()
+            .filter_map(|(key, state)| match state {
+                Some(o) if o.touched => Some(CounterWrite::Operator(key, o)),
+                Some(o) if o.used == 0 => Some(CounterWrite::DropOperator(key)),
+                _ => None,
+            });
+        users.chain(operators)
+    }
+
     /// Decides every write in order against the locked rows. A row the group needs but did not
     /// lock is a bug: `Corrupt`.
     pub fn apply(&mut self, ops: &[BatchOp]) -> Result<Vec<Decided>, StorageError> {
@@ -624,60 +658,39 @@ macro_rules! impl_batch_store {
                     ledger.operators.insert((account_id, day), state);
                 }
                 let decided = ledger.apply(ops)?;
-                // Each locked row once: written back if the group changed it; removed if it
-                // counts nothing (the lock step created it and every reservation was refused;
-                // the single-write path never leaves such a row).
-                for ((user_id, day), state) in &ledger.users {
-                    match state {
-                        Some(u) if u.touched => {
-                            sqlx::query(b::WRITE_USER_DAY)
-                                .bind(user_id)
-                                .bind(day)
-                                .bind(u.used)
-                                .bind(u.spent)
-                                .bind(u.ambiguous)
-                                .bind(u.refunded)
-                                .bind(u.exhausted_at)
-                                .bind(u.daily_limit)
-                                .bind(u.updated_at)
-                                .bind(u.held)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(StorageError::from_write)?;
+                for write in ledger.write_backs() {
+                    let query = match write {
+                        b::CounterWrite::User((user_id, day), u) => sqlx::query(b::WRITE_USER_DAY)
+                            .bind(user_id)
+                            .bind(day)
+                            .bind(u.used)
+                            .bind(u.spent)
+                            .bind(u.ambiguous)
+                            .bind(u.refunded)
+                            .bind(u.exhausted_at)
+                            .bind(u.daily_limit)
+                            .bind(u.updated_at)
+                            .bind(u.held),
+                        b::CounterWrite::DropUser((user_id, day)) => {
+                            sqlx::query(b::DROP_EMPTY_USER_DAY).bind(user_id).bind(day)
                         }
-                        Some(u) if u.counts_nothing() => {
-                            sqlx::query(b::DROP_EMPTY_USER_DAY)
-                                .bind(user_id)
-                                .bind(day)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(StorageError::from_write)?;
-                        }
-                        _ => {}
-                    }
-                }
-                for ((account_id, day), state) in &ledger.operators {
-                    match state {
-                        Some(o) if o.touched => {
+                        b::CounterWrite::Operator((account_id, day), o) => {
                             sqlx::query(b::WRITE_OPERATOR_DAY)
                                 .bind(account_id)
                                 .bind(day)
                                 .bind(o.used)
                                 .bind(o.updated_at)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(StorageError::from_write)?;
                         }
-                        Some(o) if o.used == 0 => {
+                        b::CounterWrite::DropOperator((account_id, day)) => {
                             sqlx::query(b::DROP_EMPTY_OPERATOR_DAY)
                                 .bind(account_id)
                                 .bind(day)
-                                .execute(&mut *tx)
-                                .await
-                                .map_err(StorageError::from_write)?;
                         }
-                        _ => {}
-                    }
+                    };
+                    query
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(StorageError::from_write)?;
                 }
                 let records = b::access_records(ops);
                 // The head this process wrote last, taken: any failure below leaves none.
@@ -703,6 +716,53 @@ mod tests {
     use time::macros::date;
 
     const DAY: Date = date!(2026 - 11 - 27);
+
+    /// Each locked row once: a changed row is written, a row that counts nothing is removed,
+    /// an unchanged row and a missing one are left alone; users first, in key order.
+    #[test]
+    fn write_backs_name_each_locked_row_at_most_once() {
+        let mut ledger = Ledger::default();
+        let day = "2026-11-27".to_string();
+        let changed = UserDay {
+            used: 3,
+            touched: true,
+            ..UserDay::default()
+        };
+        let kept = UserDay {
+            used: 5,
+            ..UserDay::default()
+        };
+        ledger
+            .users
+            .insert(("A".into(), day.clone()), Some(changed.clone()));
+        ledger
+            .users
+            .insert(("B".into(), day.clone()), Some(UserDay::default()));
+        ledger.users.insert(("C".into(), day.clone()), Some(kept));
+        ledger.users.insert(("D".into(), day.clone()), None);
+        let op = OperatorDay {
+            used: 1,
+            touched: true,
+            ..OperatorDay::default()
+        };
+        ledger.operators.insert((1, day.clone()), Some(op.clone()));
+        ledger
+            .operators
+            .insert((2, day.clone()), Some(OperatorDay::default()));
+        ledger.operators.insert((3, day.clone()), None);
+        let a = ("A".to_string(), day.clone());
+        let b = ("B".to_string(), day.clone());
+        let (o1, o2) = ((1, day.clone()), (2, day.clone()));
+        assert_eq!(
+            ledger.write_backs().collect::<Vec<_>>(),
+            vec![
+                CounterWrite::User(&a, &changed),
+                CounterWrite::DropUser(&b),
+                CounterWrite::Operator(&o1, &op),
+                CounterWrite::DropOperator(&o2),
+            ]
+        );
+    }
 
     fn reserve(op: i64, limit: i64, cap: Option<i64>) -> BatchOp {
         BatchOp::Reserve(ReserveRequest {

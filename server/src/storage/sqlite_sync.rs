@@ -172,11 +172,9 @@ fn apply_on(
         ledger.operators.insert((account_id, day), state);
     }
     let decided = ledger.apply(ops)?;
-    // Each locked row once, as `impl_batch_store!` does: written back if changed, removed if
-    // the lock step created it and it counts nothing.
-    for ((user_id, day), state) in &ledger.users {
-        match state {
-            Some(u) if u.touched => {
+    for write in ledger.write_backs() {
+        match write {
+            b::CounterWrite::User((user_id, day), u) => {
                 prepare(&tx, b::WRITE_USER_DAY)?.execute(params![
                     user_id,
                     day,
@@ -190,15 +188,10 @@ fn apply_on(
                     u.held
                 ])?;
             }
-            Some(u) if u.counts_nothing() => {
+            b::CounterWrite::DropUser((user_id, day)) => {
                 prepare(&tx, b::DROP_EMPTY_USER_DAY)?.execute(params![user_id, day])?;
             }
-            _ => {}
-        }
-    }
-    for ((account_id, day), state) in &ledger.operators {
-        match state {
-            Some(o) if o.touched => {
+            b::CounterWrite::Operator((account_id, day), o) => {
                 prepare(&tx, b::WRITE_OPERATOR_DAY)?.execute(params![
                     account_id,
                     day,
@@ -206,10 +199,9 @@ fn apply_on(
                     o.updated_at
                 ])?;
             }
-            Some(o) if o.used == 0 => {
+            b::CounterWrite::DropOperator((account_id, day)) => {
                 prepare(&tx, b::DROP_EMPTY_OPERATOR_DAY)?.execute(params![account_id, day])?;
             }
-            _ => {}
         }
     }
     let records = b::access_records(ops);

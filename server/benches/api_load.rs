@@ -144,6 +144,20 @@ fn start_nginx(
     Some((child, port))
 }
 
+/// Stops nginx as its master expects (SIGQUIT: the workers finish and exit with it). A
+/// SIGKILL of the master alone would leave its workers running, holding the bench's stdout.
+fn stop_nginx(child: &mut std::process::Child) {
+    let stopped = std::process::Command::new("kill")
+        .arg("-QUIT")
+        .arg(child.id().to_string())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !stopped {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+}
+
 /// SIGAP on `database_url` with the simulator as upstream, the demo data seeded, a token of
 /// the demo service account; returns the base URL and the token.
 async fn start_sigap(
@@ -353,8 +367,7 @@ fn main() {
             println!("SIGAP on PostgreSQL -> simulator             skipped: set SIGAP_BENCH_POSTGRES_URL");
         }
         if let Some((mut child, _)) = nginx {
-            let _ = child.kill();
-            let _ = child.wait();
+            stop_nginx(&mut child);
         }
         let _ = std::fs::remove_dir_all(&tmp);
     });

@@ -4,18 +4,22 @@
 //!
 //! ```text
 //! request ─► GroupWriter::reserve / finish ─► queue ─┐
-//! request ─► …                              ─► queue ─┼─► drain task: take everything queued,
-//! request ─► …                              ─► queue ─┘    BatchStore::apply_batch (one txn),
-//!                                                          answer each request
+//! request ─► …                              ─► queue ─┼─► writer thread: take everything
+//! request ─► …                              ─► queue ─┘    queued, BatchStore::apply_batch
+//!                                                          (one txn), answer each request
 //! ```
 //!
 //! No timer: while one group commits, the next one gathers, so an idle server commits each
 //! write at once and a busy one commits many per fsync. A request hears "done" only after its
 //! group committed (durability as before). A write handed to the queue is applied even if the
-//! request that queued it is cancelled (client gone): the drain task owns it. When a group
+//! request that queued it is cancelled (client gone): the writer thread owns it. When a group
 //! fails, each of its writes is retried alone, so one bad write cannot fail the others.
-//! The drain task is spawned on the runtime of the write that finds none running, and ends
-//! when the queue is empty.
+//!
+//! The drain runs on the writer's own thread with its own single-threaded tokio runtime,
+//! started by the first write and ended when the writer is dropped (or restarted by the next
+//! write if it died). Its database connection lives on that runtime: each of a group's
+//! statements is answered by a wake-up of this thread alone, not a task waiting in the
+//! request runtime's queue behind the requests in flight and for its I/O driver's next turn.
 
 use crate::hit_pool::{Flushed, HitPools, PoolKey};
 use crate::storage::{
@@ -63,17 +67,40 @@ pub struct GroupWriter {
 
 struct Inner {
     storage: Arc<dyn Storage>,
-    queue: Mutex<Queue>,
+    /// What the writer thread shares with the requests: the queue and its wake-up.
+    shared: Arc<Shared>,
     /// Leased hits (`None`: every reservation is its own write).
     pools: Option<HitPools>,
     /// Most hits one lease takes.
     max_block: i64,
 }
 
+/// The queue and the writer thread's wake-up; the thread holds this, not [`Inner`], so the
+/// last [`GroupWriter`] dropped ends it.
+struct Shared {
+    storage: Arc<dyn Storage>,
+    queue: Mutex<Queue>,
+    wake: tokio::sync::Notify,
+}
+
 #[derive(Default)]
 struct Queue {
     jobs: Vec<Job>,
+    /// The thread has been told of the jobs queued (it drains until the queue is empty).
     draining: bool,
+    /// A writer thread is running.
+    running: bool,
+    /// The writer was dropped: the thread drains what is queued and ends.
+    closed: bool,
+    /// [`GroupWriter::flush`] callers, told when the queue is next found empty.
+    flushed: Vec<oneshot::Sender<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        lock(&self.shared.queue).closed = true;
+        self.shared.wake.notify_one();
+    }
 }
 
 struct Job {
@@ -98,8 +125,12 @@ impl GroupWriter {
     pub fn with_leases(storage: Arc<dyn Storage>, max_block: u32) -> Self {
         GroupWriter {
             inner: Arc::new(Inner {
+                shared: Arc::new(Shared {
+                    storage: storage.clone(),
+                    queue: Mutex::new(Queue::default()),
+                    wake: tokio::sync::Notify::new(),
+                }),
                 storage,
-                queue: Mutex::new(Queue::default()),
                 pools: (max_block >= 2).then(HitPools::default),
                 max_block: i64::from(max_block),
             }),
@@ -252,6 +283,22 @@ impl GroupWriter {
         Ok(())
     }
 
+    /// Waits until every write queued before the call has been applied (or the writer thread
+    /// died): shutdown calls it, so writes queued without waiting ([`GroupWriter::submit`]:
+    /// hits given back) are not lost when the process exits with the writer's thread.
+    pub async fn flush(&self) {
+        let done = {
+            let mut q = lock(&self.inner.shared.queue);
+            if !q.draining {
+                return;
+            }
+            let (tell, done) = oneshot::channel();
+            q.flushed.push(tell);
+            done
+        };
+        let _ = done.await;
+    }
+
     /// Queues a write without waiting for it (it is applied all the same). Outside a tokio
     /// runtime nothing can be written: logged.
     pub fn submit(&self, op: BatchOp) {
@@ -342,20 +389,30 @@ impl GroupWriter {
     /// Queues one write; the receiver gets its result once its group committed.
     fn queue(&self, op: BatchOp) -> Answer {
         let (reply, answer) = oneshot::channel();
-        let start = {
-            let mut q = lock(&self.inner.queue);
+        let (wake, start) = {
+            let mut q = lock(&self.inner.shared.queue);
             q.jobs.push(Job { op, reply });
-            !std::mem::replace(&mut q.draining, true)
+            let wake = !std::mem::replace(&mut q.draining, true);
+            (wake, wake && !std::mem::replace(&mut q.running, true))
         };
         if start {
-            let inner = self.inner.clone();
-            // The drain runs on its own thread (a blocking-pool thread driving it with the
-            // runtime's handle), not as one task among the request tasks: SQLite's writer runs
-            // a group's statements synchronously right here (blocking this thread, never a
-            // runtime worker), and each of PostgreSQL's statements is a wake-up, which in the
-            // runtime's queue would wait behind the requests in flight.
-            let handle = tokio::runtime::Handle::current();
-            tokio::task::spawn_blocking(move || handle.block_on(drain(inner)));
+            // SQLite's writer runs a group's statements synchronously on the new thread
+            // (never on a runtime worker); PostgreSQL's connection is that thread's.
+            let shared = self.inner.shared.clone();
+            let spawned = std::thread::Builder::new()
+                .name("sigap-group-writer".into())
+                .spawn(move || writer_thread(shared));
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "group commit: the writer thread did not start");
+                let mut q = lock(&self.inner.shared.queue);
+                q.running = false;
+                q.draining = false;
+                // Their senders dropped: each waiting request hears the writer stopped.
+                q.jobs.clear();
+                q.flushed.clear();
+            }
+        } else if wake {
+            self.inner.shared.wake.notify_one();
         }
         answer
     }
@@ -435,43 +492,65 @@ fn lock(m: &Mutex<Queue>) -> std::sync::MutexGuard<'_, Queue> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Clears `draining` when the drain task is cancelled (runtime shut down) or panics; the
-/// writes still queued then are answered with an error by dropping their senders. A drain
-/// task that ends normally disarms it: it has already cleared `draining` under the lock, and
-/// by then another drain task may own the queue.
-struct DrainGuard {
-    inner: Arc<Inner>,
-    armed: bool,
+/// Marks the writer thread gone however it ends (closed, its runtime not built, a panic):
+/// the writes still queued are answered with an error by dropping their senders, and the
+/// next write starts a new thread.
+struct ThreadGuard {
+    shared: Arc<Shared>,
 }
 
-impl Drop for DrainGuard {
+impl Drop for ThreadGuard {
     fn drop(&mut self) {
-        if self.armed {
-            let mut q = lock(&self.inner.queue);
-            q.draining = false;
-            q.jobs.clear();
-        }
+        let mut q = lock(&self.shared.queue);
+        q.running = false;
+        q.draining = false;
+        q.jobs.clear();
+        q.flushed.clear();
     }
 }
 
-async fn drain(inner: Arc<Inner>) {
-    let mut guard = DrainGuard { inner, armed: true };
+/// The writer thread: drains the queue whenever woken, until the writer is dropped.
+fn writer_thread(shared: Arc<Shared>) {
+    let guard = ThreadGuard { shared };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(error = %e, "group commit: the writer's runtime did not start");
+            return;
+        }
+    };
+    runtime.block_on(async {
+        let shared = &guard.shared;
+        loop {
+            // Woken before the first drain too: the first write found no thread.
+            if drain(shared).await {
+                return;
+            }
+            shared.wake.notified().await;
+        }
+    });
+}
+
+/// Commits every queued write, a group at a time, until the queue is empty; answers whether
+/// the writer was closed (nothing more will come).
+async fn drain(shared: &Shared) -> bool {
     loop {
-        let jobs: Option<Vec<Job>> = {
-            let mut q = lock(&guard.inner.queue);
+        let jobs: Vec<Job> = {
+            let mut q = lock(&shared.queue);
             if q.jobs.is_empty() {
                 q.draining = false;
-                None
-            } else {
-                let n = q.jobs.len().min(MAX_GROUP);
-                Some(q.jobs.drain(..n).collect())
+                for f in q.flushed.drain(..) {
+                    let _ = f.send(());
+                }
+                return q.closed;
             }
+            let n = q.jobs.len().min(MAX_GROUP);
+            q.jobs.drain(..n).collect()
         };
-        let Some(jobs) = jobs else {
-            guard.armed = false;
-            return;
-        };
-        commit(guard.inner.storage.as_ref(), jobs).await;
+        commit(shared.storage.as_ref(), jobs).await;
     }
 }
 

@@ -260,6 +260,9 @@ impl Application {
         if let Err(e) = self.writer.return_pooled().await {
             tracing::error!(code = e.code(), "leased quota hits could not be given back");
         }
+        // Writes queued without waiting (hits given back) land before the process exits
+        // with the writer's thread.
+        self.writer.flush().await;
         if let Some(c) = checkpointer {
             c.shutdown().await;
         }

@@ -362,6 +362,51 @@ async fn a_failed_group_leaves_the_writer_working() {
     }
 }
 
+/// The group writer's thread writes from its own runtime and ends with the writer: the
+/// storage it held is released once the last clone is dropped, and a new writer on the same
+/// storage (and, on PostgreSQL, a new connection on its own thread) continues the chain.
+#[tokio::test]
+async fn the_writer_thread_ends_with_its_writer_and_a_new_one_continues() {
+    for db in backends().await {
+        let f = Fixture::new(db).await;
+        let before = std::sync::Arc::strong_count(&f.storage);
+        let writer = sigap_server::group_commit::GroupWriter::new(f.storage.clone());
+        let copy = writer.clone();
+        let (first, _) = writer.finish(None, f.access(1, NIK_A, "00")).await.unwrap();
+        drop(writer);
+        let (second, _) = copy.finish(None, f.access(2, NIK_A, "00")).await.unwrap();
+        assert_eq!(second.seq, first.seq + 1, "a clone still writes");
+        // Queued without waiting, then flushed: applied when flush returns.
+        copy.submit(sigap_server::storage::BatchOp::Finish {
+            settle: None,
+            event: Box::new(f.access(3, NIK_A, "00")),
+        });
+        copy.flush().await;
+        let Verdict::Intact(s) = f.verify().await else {
+            panic!("the chain broke")
+        };
+        assert_eq!(s.entries, 3, "flush waited for the submitted write");
+        drop(copy);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::sync::Arc::strong_count(&f.storage) > before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the writer thread still holds the storage after its writer was dropped"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let again = sigap_server::group_commit::GroupWriter::new(f.storage.clone());
+        let (fourth, _) = again.finish(None, f.access(4, NIK_B, "11")).await.unwrap();
+        assert_eq!(fourth.seq, second.seq + 2);
+        drop(again);
+        let Verdict::Intact(s) = f.verify().await else {
+            panic!("the chain broke across writers")
+        };
+        assert_eq!(s.entries, 4);
+        f.done().await;
+    }
+}
+
 /// A chain page returns every value exactly as written (quotes, backslashes, control
 /// characters, non-ASCII text, large integers, NULLs), so the recomputed hashes are those of
 /// the columns.

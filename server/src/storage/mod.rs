@@ -151,14 +151,23 @@ impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
 /// The PostgreSQL group writer's own connection, outside the pool (clones share it); SQLite's
 /// writer has its own, synchronous one (`sqlite_sync`). A pooled connection cost a ping on
 /// every group otherwise: sqlx tests a connection given back to the pool with a round trip to
-/// the server, and PostgreSQL's pool pings again before handing one out. It is taken from the
-/// pool (`detach`, with the pool's settings; the pool may open a replacement, so a storage has
-/// up to one connection more than the pool's maximum, and the pool's lifetime and idle limits
-/// do not apply to it) when first needed, and dropped, not reused, after any failure: a
-/// transaction left open by an error or a cancellation is rolled back when the server sees the
-/// socket closed, and the next group takes another connection from the pool. Generic over the
-/// backend, used by PostgreSQL only.
-pub(crate) struct BatchConn<DB: sqlx::Database>(Arc<tokio::sync::Mutex<Option<DB::Connection>>>);
+/// the server, and PostgreSQL's pool pings again before handing one out. It is opened with the
+/// pool's connect options (so a storage has one connection more than the pool's maximum, and
+/// the pool's lifetime and idle limits do not apply to it) when first needed, on the runtime of
+/// the group writer's thread, and dropped, not reused, after any failure: a transaction left
+/// open by an error or a cancellation is rolled back when the server sees the socket closed,
+/// and the next group opens another. It is kept with the thread that opened it and used on no
+/// other: its socket is registered with that thread's runtime, which ends with a group
+/// writer's thread (a new writer's thread opens its own; two writers on one storage, as some
+/// tests have, would each replace the other's; the last one stays open, idle, until replaced
+/// or the storage is dropped). Generic over the backend, used by PostgreSQL only.
+pub(crate) struct BatchConn<DB: sqlx::Database>(Arc<tokio::sync::Mutex<Option<KeptConn<DB>>>>);
+
+/// The writer's connection and the thread that opened it.
+pub(crate) struct KeptConn<DB: sqlx::Database> {
+    thread: std::thread::ThreadId,
+    conn: DB::Connection,
+}
 
 impl<DB: sqlx::Database> Clone for BatchConn<DB> {
     fn clone(&self) -> Self {
@@ -176,7 +185,7 @@ impl<DB: sqlx::Database> Default for BatchConn<DB> {
 /// at a time per storage. Not committed (an error, a cancellation): the connection is
 /// dropped, which rolls the transaction back, and the next group opens another.
 pub(crate) struct BatchTx<DB: sqlx::Database> {
-    slot: tokio::sync::OwnedMutexGuard<Option<DB::Connection>>,
+    slot: tokio::sync::OwnedMutexGuard<Option<KeptConn<DB>>>,
     conn: DB::Connection,
 }
 
@@ -184,22 +193,35 @@ impl<DB: sqlx::Database> BatchTx<DB>
 where
     for<'c> &'c mut DB::Connection: sqlx::Executor<'c, Database = DB>,
 {
-    /// Starts a transaction with `begin` on the writer's connection, taking one from `pool`
-    /// if there is none. A kept connection that fails to begin (the server closed it while
-    /// idle, say) is dropped and a fresh one tried once.
+    /// Starts a transaction with `begin` on the writer's connection, opening one with
+    /// `pool`'s options if there is none or it was opened on another thread. A kept
+    /// connection that fails to begin (the server closed it while idle, say) is dropped and a
+    /// fresh one tried once.
     pub(crate) async fn begin(
         batch: &BatchConn<DB>,
         pool: &sqlx::Pool<DB>,
         begin: &'static str,
     ) -> Result<Self, sqlx::Error> {
         let mut slot = batch.0.clone().lock_owned().await;
-        // A kept connection that fails to begin is dropped: a fresh one below.
-        if let Some(mut conn) = slot.take()
+        let here = std::thread::current().id();
+        // A kept connection of another thread, or one that fails to begin, is dropped: a
+        // fresh one below.
+        if let Some(KeptConn { thread, mut conn }) = slot.take()
+            && thread == here
             && sqlx::Executor::execute(&mut conn, begin).await.is_ok()
         {
             return Ok(BatchTx { slot, conn });
         }
-        let mut conn = pool.acquire().await?.detach();
+        // Opened here rather than taken from the pool: its socket belongs to the runtime of
+        // the caller (the group writer's own thread, see `crate::group_commit`), so its
+        // answers wake that thread directly.
+        // Bounded as the pool's acquire is: an unreachable server fails the group, it does
+        // not hold the writer for the system's connect timeout.
+        let options = pool.connect_options();
+        let connect = <DB::Connection as sqlx::Connection>::connect_with(&*options);
+        let mut conn = tokio::time::timeout(pool.options().get_acquire_timeout(), connect)
+            .await
+            .map_err(|_| sqlx::Error::PoolTimedOut)??;
         sqlx::Executor::execute(&mut conn, begin).await?;
         Ok(BatchTx { slot, conn })
     }
@@ -208,7 +230,10 @@ where
     pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
         let BatchTx { mut slot, mut conn } = self;
         sqlx::Executor::execute(&mut conn, "COMMIT").await?;
-        *slot = Some(conn);
+        *slot = Some(KeptConn {
+            thread: std::thread::current().id(),
+            conn,
+        });
         Ok(())
     }
 }

@@ -66,8 +66,8 @@ pub struct GroupWriter {
 }
 
 struct Inner {
-    storage: Arc<dyn Storage>,
-    /// What the writer thread shares with the requests: the queue and its wake-up.
+    /// What the writer thread shares with the requests: the storage, the queue and its
+    /// wake-up.
     shared: Arc<Shared>,
     /// Leased hits (`None`: every reservation is its own write).
     pools: Option<HitPools>,
@@ -126,11 +126,10 @@ impl GroupWriter {
         GroupWriter {
             inner: Arc::new(Inner {
                 shared: Arc::new(Shared {
-                    storage: storage.clone(),
+                    storage,
                     queue: Mutex::new(Queue::default()),
                     wake: tokio::sync::Notify::new(),
                 }),
-                storage,
                 pools: (max_block >= 2).then(HitPools::default),
                 max_block: i64::from(max_block),
             }),
@@ -319,7 +318,7 @@ impl GroupWriter {
 
     /// The storage the writer writes to (reads go there directly).
     pub fn storage(&self) -> &Arc<dyn Storage> {
-        &self.inner.storage
+        &self.inner.shared.storage
     }
 
     /// Reserves one hit (see [`crate::storage::QuotaStore::reserve_quota`]). Queued when
@@ -332,7 +331,7 @@ impl GroupWriter {
         r: ReserveRequest,
     ) -> impl Future<Output = Result<ReserveOutcome, StorageError>> + Send + 'static {
         let mut pending = AbandonedReservation {
-            storage: self.inner.storage.clone(),
+            storage: self.inner.shared.storage.clone(),
             settle: BatchSettle {
                 dukcapil_user_id: r.dukcapil_user_id.clone(),
                 day: r.day,

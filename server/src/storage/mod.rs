@@ -214,9 +214,9 @@ where
         }
         // Opened here rather than taken from the pool: its socket belongs to the runtime of
         // the caller (the group writer's own thread, see `crate::group_commit`), so its
-        // answers wake that thread directly.
-        // Bounded as the pool's acquire is: an unreachable server fails the group, it does
-        // not hold the writer for the system's connect timeout.
+        // answers wake that thread directly. Bounded as the pool's acquire is: an unreachable
+        // server fails the group, it does not hold the writer for the system's connect
+        // timeout.
         let options = pool.connect_options();
         let connect = <DB::Connection as sqlx::Connection>::connect_with(&*options);
         let mut conn = tokio::time::timeout(pool.options().get_acquire_timeout(), connect)

@@ -101,8 +101,27 @@ impl SqliteWriter {
 /// parameters in order of first appearance, so `SET used = $3 … WHERE id = $1` would take the
 /// first value for `$3`. sqlx binds them by name; here they are rewritten to `?N`, which SQLite
 /// numbers by N, so positional `params![]` bind `$1` first whatever the order in the text.
-fn prepare<'c>(conn: &'c Connection, sql: &str) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
-    conn.prepare_cached(&numbered(sql))
+/// Each text is rewritten once per process (a handful of constants), not on every statement
+/// of every group.
+fn prepare<'c>(
+    conn: &'c Connection,
+    sql: &'static str,
+) -> rusqlite::Result<rusqlite::CachedStatement<'c>> {
+    static REWRITTEN: Mutex<Vec<(&'static str, &'static str)>> = Mutex::new(Vec::new());
+    let text = {
+        let mut known = REWRITTEN
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match known.iter().find(|(shared, _)| *shared == sql) {
+            Some((_, text)) => *text,
+            None => {
+                let text: &'static str = Box::leak(numbered(sql).into_boxed_str());
+                known.push((sql, text));
+                text
+            }
+        }
+    };
+    conn.prepare_cached(text)
 }
 
 /// `sql` with every `$N` placeholder written `?N` (the shared texts have no `$` elsewhere).

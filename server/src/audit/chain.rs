@@ -214,7 +214,9 @@ pub fn hex_bytes(hash: &[u8; 32]) -> [u8; 64] {
 
 /// Lowercase hex of a hash.
 pub fn to_hex(hash: &[u8; 32]) -> String {
-    hex_bytes(hash).iter().map(|&b| char::from(b)).collect()
+    // The digits are ASCII: one copy, no per-character encoding (this runs several times
+    // for every access: token, NIK key, each chained entry).
+    String::from_utf8(hex_bytes(hash).to_vec()).unwrap_or_default()
 }
 
 /// A stored hash back to bytes; `None` unless exactly 64 hex digits.

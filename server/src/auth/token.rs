@@ -25,12 +25,7 @@ const SHOWN_CHARS: usize = 12;
 
 /// Hex SHA-256 of a token text.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        out.push_str(&format!("{b:02x}"));
-    }
-    out
+    crate::audit::chain::to_hex(&Sha256::digest(token.as_bytes()).into())
 }
 
 /// A new random token text.
@@ -195,5 +190,10 @@ mod tests {
         assert_eq!(h.len(), 64);
         assert!(h.chars().all(|c| c.is_ascii_hexdigit()));
         assert_ne!(h, token_hash(b.expose_secret()));
+        // Stored hashes stay valid: lowercase hex of SHA-256 (FIPS 180-2 test vector "abc").
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

@@ -234,9 +234,8 @@ fn apply_on(
 }
 
 /// `append_chained!` on this connection: the entries chained after the head (moved by one
-/// compare-and-set when `hint` is still the head, taken otherwise), inserted with as few
-/// multi-row statements as the chunk size allows; the ids follow from the last inserted id
-/// (see `ChainedInsert for SqliteConnection`). Answers the entries and the new head.
+/// compare-and-set when `hint` is still the head, taken otherwise), inserted one row per
+/// statement. Answers the entries (with the rowid each was given) and the new head.
 fn append_chained(
     tx: &Transaction<'_>,
     records: &[AuditRecord],
@@ -269,57 +268,50 @@ fn append_chained(
             (chained, last, true)
         }
     };
+    // One row per statement, the statement prepared once per connection: a multi-row insert
+    // may abort after writing some of its rows, so SQLite copies every page it touches into a
+    // statement journal first (a 4 KB copy per page, for each index of the table); a one-row
+    // insert cannot, and needs none. Here a statement costs no hop (this thread runs SQLite
+    // itself), so the multi-row form saved nothing. Each row's id is the rowid it was given.
     let mut out = Vec::with_capacity(records.len());
-    let mut at = 0usize;
-    while at < records.len() {
-        let size = ae::chunk_size(records.len() - at);
-        let mut insert = tx.prepare_cached(ae::sqlite_insert_chained_sql(size))?;
-        let mut i = 0usize;
-        let mut bind = |value: &dyn rusqlite::ToSql| {
-            i += 1;
-            insert.raw_bind_parameter(i, value)
-        };
-        for (r, (seq, prev_hex, hash_hex)) in
-            records[at..at + size].iter().zip(&chained[at..at + size])
-        {
-            bind(seq)?;
-            bind(prev_hex)?;
-            bind(hash_hex)?;
-            bind(&r.at_ms)?;
-            bind(&r.event)?;
-            bind(&r.outcome)?;
-            bind(&r.actor_account_id)?;
-            bind(&r.actor_username)?;
-            bind(&r.institution_id)?;
-            bind(&r.subject)?;
-            bind(&r.detail)?;
-            bind(&r.client_ip)?;
-            bind(&r.request_id)?;
-            bind(&r.channel)?;
-            bind(&r.purpose)?;
-            bind(&r.local_user_id)?;
-            bind(&r.dukcapil_user_id)?;
-            bind(&r.nik_hmac)?;
-            bind(&r.nik_masked)?;
-            bind(&r.outcome_code)?;
-            bind(&r.quota_state)?;
-            bind(&r.latency_ms)?;
-        }
-        if insert.raw_execute()? != size {
+    let mut insert = tx.prepare_cached(ae::sqlite_insert_chained_sql(1))?;
+    for (r, (seq, prev_hex, hash_hex)) in records.iter().zip(&chained) {
+        let inserted = insert.execute(params![
+            seq,
+            prev_hex,
+            hash_hex,
+            r.at_ms,
+            r.event,
+            r.outcome,
+            r.actor_account_id,
+            r.actor_username,
+            r.institution_id,
+            r.subject,
+            r.detail,
+            r.client_ip,
+            r.request_id,
+            r.channel,
+            r.purpose,
+            r.local_user_id,
+            r.dukcapil_user_id,
+            r.nik_hmac,
+            r.nik_masked,
+            r.outcome_code,
+            r.quota_state,
+            r.latency_ms,
+        ])?;
+        if inserted != 1 {
             return Err(StorageError::Corrupt(
-                "audit append: fewer rows inserted than entries".into(),
+                "audit append: an entry was not inserted".into(),
             ));
         }
-        let first = tx.last_insert_rowid() - (size as i64 - 1);
-        for (k, (seq, _, hash_hex)) in chained[at..at + size].iter().enumerate() {
-            out.push(AppendedEntry {
-                id: first + k as i64,
-                seq: *seq,
-                entry_hash: hash_hex.clone(),
-            });
-        }
-        at += size;
+        out.push(AppendedEntry {
+            id: tx.last_insert_rowid(),
+            seq: *seq,
+            entry_hash: hash_hex.clone(),
+        });
     }
+    drop(insert);
     let last_seq = chained.last().map_or(0, |c| c.0);
     if set_hash {
         prepare(tx, ae::SET_HEAD_HASH)?.execute(params![to_hex(&last)])?;

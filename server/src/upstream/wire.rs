@@ -247,8 +247,9 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut answer = None;
-        while let Some(key) = map.next_key::<String>()? {
-            if answer.is_none() && key == self.0.content {
+        let content = self.0.content.as_str();
+        while let Some(is_content) = map.next_key_seed(KeyWith(|key: &str| key == content))? {
+            if answer.is_none() && is_content {
                 answer = Some(map.next_value_seed(ContentSeed(self.0))?);
             } else {
                 map.next_value::<IgnoredAny>()?;
@@ -304,8 +305,9 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut record = RawRecord::default();
-        while let Some(key) = map.next_key::<String>()? {
-            match self.0.slot(&key) {
+        let names = self.0;
+        while let Some(slot) = map.next_key_seed(KeyWith(|key: &str| names.slot(key)))? {
+            match slot {
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }
@@ -315,6 +317,29 @@ impl<'de> Visitor<'de> for RecordSeed<'_> {
             }
         }
         Ok(record)
+    }
+}
+
+/// A map key, looked at without being kept: `F` answers what the key means. No allocation
+/// unless the key has escapes (an answer has some 30 keys, most of them dropped unread).
+struct KeyWith<F>(F);
+
+impl<'de, T, F: FnOnce(&str) -> T> DeserializeSeed<'de> for KeyWith<F> {
+    type Value = T;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de, T, F: FnOnce(&str) -> T> Visitor<'de> for KeyWith<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a field name")
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok((self.0)(v))
     }
 }
 
@@ -575,6 +600,19 @@ mod tests {
             Ok(a) => verify_outcome(a),
             Err(e) => VerifyOutcome::unavailable(e.into()),
         }
+    }
+
+    #[test]
+    fn field_names_written_with_escapes_are_still_recognised() {
+        // `\u005f` is `_`, `\u0063` is `c`: the same names, spelled as JSON allows.
+        let body = format!(
+            r#"{{"\u0063ontent":[{{"NIK":"{NIK}","NAMA\u005fLGKP":"BUDI SANTOSO","RESPONSE\u005fCODE":"01"}}]}}"#
+        );
+        let LookupOutcome::Found { resident, .. } = lookup(body.as_bytes()) else {
+            panic!("not found: {body}")
+        };
+        assert_eq!(resident.nama_lengkap, "BUDI SANTOSO");
+        assert_eq!(resident.nik, NIK);
     }
 
     #[test]

@@ -297,6 +297,53 @@ async fn appended_ids_are_those_of_the_stored_rows() {
     }
 }
 
+/// The group writer reports the ids its rows were given, however many writes a group gathers
+/// (SQLite's writer inserts one row per statement and takes each row's id; PostgreSQL's
+/// writer has them returned), with ids and chain positions apart as above.
+#[tokio::test]
+async fn the_group_writers_ids_are_those_of_the_stored_rows() {
+    for db in backends().await {
+        let sqlite = db.url.starts_with("sqlite:");
+        let f = Fixture::new(db).await;
+        let first = f
+            .storage
+            .append_access_event(&f.access(0, NIK_B, "11"))
+            .await
+            .unwrap();
+        let mut reported = vec![(first.id, first.seq)];
+        if sqlite {
+            f.sql("UPDATE sqlite_sequence SET seq = seq + 500 WHERE name = 'audit_events'")
+                .await;
+        } else {
+            f.sql("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), 500)")
+                .await;
+        }
+        let writer = sigap_server::group_commit::GroupWriter::new(f.storage.clone());
+        for round in 0..3 {
+            let pending: Vec<_> = (0..16)
+                .map(|n| {
+                    let event = f.access(1 + round * 16 + n, NIK_A, "00");
+                    tokio::spawn(writer.finish(None, event))
+                })
+                .collect();
+            for p in pending {
+                let (a, _) = p.await.unwrap().unwrap();
+                reported.push((a.id, a.seq));
+            }
+        }
+        reported.sort_unstable();
+        let page = f.storage.audit_chain_page(0, i64::MAX, 1000).await.unwrap();
+        let stored: Vec<(i64, i64)> = page.iter().map(|e| (e.id, e.seq)).collect();
+        assert_eq!(reported, stored);
+        assert_eq!(stored.len(), 49);
+        assert!(
+            stored[1..].iter().all(|&(id, seq)| id > 500 && seq <= 49),
+            "ids and chain positions apart: {stored:?}"
+        );
+        f.done().await;
+    }
+}
+
 /// The group writer's own connection after a failure: a group whose insert the database
 /// refuses (a trigger here) fails as a whole, its writes are retried alone, the bad one fails
 /// and the others land, and the chain stays gapless and intact. On PostgreSQL the connection

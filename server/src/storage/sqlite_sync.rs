@@ -20,7 +20,8 @@
 //! The statements, their order and their meaning are those of the sqlx path PostgreSQL takes
 //! (`impl_batch_store!`): lock the counter rows in key order, decide in memory
 //! ([`super::batch::Ledger`]), write each touched row once, chain the entries
-//! ([`super::audit_events`]' head compare-and-set and multi-row insert), commit.
+//! ([`super::audit_events`]' head compare-and-set), commit; only the entries go in one row per
+//! statement here, not as a multi-row insert (see `append_chained`).
 
 use super::audit_events as ae;
 use super::batch::{self as b, LockMode, OperatorDay, UserDay};

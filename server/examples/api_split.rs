@@ -3,7 +3,8 @@
 //! database, migrated and seeded with the demo data here), its upstream the simulator served by
 //! another process at `SIGAP_SPLIT_UPSTREAM` (a `…/dukcapil/get_json` base URL, demo
 //! credentials), on `SIGAP_SPLIT_BIND` (default 127.0.0.1:18080), its data directory (audit
-//! checkpoints) `SIGAP_SPLIT_DATA_DIR` (default a new one under the temporary directory).
+//! checkpoints) `SIGAP_SPLIT_DATA_DIR` (default a new one under the temporary directory, left
+//! behind: the script passes one inside its own, which it removes).
 //! Prints one line, the base URL and a fresh token of the demo service account, then serves
 //! until killed. With each server in its own process, the CPU each spends per request can be
 //! read from `/proc`.

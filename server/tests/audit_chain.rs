@@ -166,6 +166,22 @@ impl Fixture {
         );
     }
 
+    /// The next audit entry's id will be above `id` (the table's id sequence moved on, as after
+    /// rows deleted outside the trail), so ids and chain positions differ.
+    async fn move_ids_past(&self, id: i64) {
+        if self.db.url.starts_with("sqlite:") {
+            self.sql(&format!(
+                "UPDATE sqlite_sequence SET seq = MAX(seq, {id}) WHERE name = 'audit_events'"
+            ))
+            .await;
+        } else {
+            self.sql(&format!(
+                "SELECT setval(pg_get_serial_sequence('audit_events', 'id'), {id})"
+            ))
+            .await;
+        }
+    }
+
     async fn sql(&self, statement: &str) {
         if self.db.url.starts_with("sqlite:") {
             let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&self.db.url)
@@ -233,7 +249,6 @@ async fn both_paths_form_one_intact_chain_and_checkpoints_pin_it() {
 #[tokio::test]
 async fn appended_ids_are_those_of_the_stored_rows() {
     for db in backends().await {
-        let sqlite = db.url.starts_with("sqlite:");
         let f = Fixture::new(db).await;
         let mut reported = Vec::new();
         let a = f
@@ -242,13 +257,7 @@ async fn appended_ids_are_those_of_the_stored_rows() {
             .await
             .unwrap();
         reported.push((a.id, a.seq));
-        if sqlite {
-            f.sql("UPDATE sqlite_sequence SET seq = seq + 1000 WHERE name = 'audit_events'")
-                .await;
-        } else {
-            f.sql("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), 1000)")
-                .await;
-        }
+        f.move_ids_past(1000).await;
         for n in 1..3 {
             let a = f
                 .storage
@@ -303,7 +312,6 @@ async fn appended_ids_are_those_of_the_stored_rows() {
 #[tokio::test]
 async fn the_group_writers_ids_are_those_of_the_stored_rows() {
     for db in backends().await {
-        let sqlite = db.url.starts_with("sqlite:");
         let f = Fixture::new(db).await;
         let first = f
             .storage
@@ -311,13 +319,7 @@ async fn the_group_writers_ids_are_those_of_the_stored_rows() {
             .await
             .unwrap();
         let mut reported = vec![(first.id, first.seq)];
-        if sqlite {
-            f.sql("UPDATE sqlite_sequence SET seq = seq + 500 WHERE name = 'audit_events'")
-                .await;
-        } else {
-            f.sql("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), 500)")
-                .await;
-        }
+        f.move_ids_past(500).await;
         let writer = sigap_server::group_commit::GroupWriter::new(f.storage.clone());
         for round in 0..3 {
             let pending: Vec<_> = (0..16)
